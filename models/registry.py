@@ -1,0 +1,42 @@
+"""The name → class registry and build_model; a new architecture is one file plus one line here."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from engine.errors import WorkbenchError
+from models.cnn import CNN
+from models.config import ModelConfig
+from models.layers import init_weights
+from models.linear import LinearBaseline
+from models.mlp import MLP
+from models.recurrent import GRU, LSTM, RNN
+
+MODELS: dict[str, type[nn.Module]] = {
+    "linear": LinearBaseline,
+    "mlp": MLP,
+    "rnn": RNN,
+    "lstm": LSTM,
+    "gru": GRU,
+    "cnn": CNN,
+}
+
+ARCHITECTURES: tuple[str, ...] = tuple(MODELS)  # display order: simplest first
+
+
+def build_model(config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int) -> nn.Module:
+    """A freshly initialised model mapping (batch, n_timesteps, n_features) → (batch, n_outputs).
+
+    Outputs are raw: regression values, or logits when the trainer classifies up/down moves.
+    Seed torch beforehand for reproducible weights.
+    """
+    sizes = {"n_timesteps": n_timesteps, "n_features": n_features, "n_outputs": n_outputs}
+    for name, size in sizes.items():
+        if size < 1:
+            raise WorkbenchError(
+                f"{name} must be at least 1, got {size}: check the window length, "
+                "feature columns and horizons"
+            )
+    model = MODELS[config.arch](config, n_timesteps, n_features, n_outputs)
+    init_weights(model, config)
+    return model

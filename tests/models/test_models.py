@@ -1,0 +1,225 @@
+"""Contract tests for every registered model, plus ModelConfig and HELP."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.errors import WorkbenchError
+from models import ARCHITECTURES, CHOICES, HELP, LIMITS, MODELS, ModelConfig, build_model
+
+T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
+SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8))
+
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "bidirectional": dict(bidirectional=True, num_layers=1),
+    "batch_norm": dict(norm="batch"),
+    "layer_norm": dict(norm="layer"),
+    "max_pool": dict(pooling="max"),
+    "avg_pool": dict(pooling="avg"),
+    "plain": dict(dilated=False, hidden_layers=(), kernel_size=1, dropout=0.0),
+    **{f"act_{a}": dict(activation=a) for a in CHOICES["activation"]},
+    **{f"init_{i}": dict(init=i) for i in CHOICES["init"]},
+}
+
+
+def make(arch: str, variant: str = "default", **overrides) -> torch.nn.Module:
+    config = ModelConfig(arch=arch, **{**SMALL, **VARIANTS[variant], **overrides})
+    return build_model(config, n_timesteps=T, n_features=F, n_outputs=OUT)
+
+
+def batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, T, F, generator=g), torch.randn(n, OUT, generator=g)
+
+
+# --- the registry contract ---
+
+
+def test_registry_lists_every_family() -> None:
+    assert set(ARCHITECTURES) == set(MODELS) == {"mlp", "rnn", "lstm", "gru", "cnn", "linear"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_forward_shape_finite_and_gradients_reach_every_parameter(arch: str, variant: str) -> None:
+    torch.manual_seed(0)
+    model = make(arch, variant)
+    x, y = batch()
+    out = model(x)
+    assert out.shape == (16, OUT) and out.dtype == torch.float32
+    assert torch.isfinite(out).all()
+    (out - y).square().mean().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, f"{name} got no gradient"
+
+
+@pytest.mark.parametrize("variant", ["default", "bidirectional", "batch_norm", "layer_norm"])
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_overfits_one_small_batch(arch: str, variant: str) -> None:
+    torch.manual_seed(0)
+    model = make(arch, variant, dropout=0.0)
+    x, y = batch()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+
+    def loss() -> torch.Tensor:
+        return (model(x) - y).square().mean()
+
+    first = loss().item()
+    for _ in range(200):
+        optimiser.zero_grad()
+        loss().backward()
+        optimiser.step()
+    assert loss().item() < 0.1 * first
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_batch_norm_predicts_single_samples_in_eval_mode(arch: str) -> None:
+    model = make(arch, "batch_norm").eval()
+    assert model(batch(1)[0]).shape == (1, OUT)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_same_seed_same_weights_and_outputs(arch: str) -> None:
+    x, _ = batch()
+    outputs = []
+    for _ in range(2):
+        torch.manual_seed(7)
+        outputs.append(make(arch).eval()(x))
+    assert torch.equal(*outputs)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_forward_has_no_data_dependent_python_control_flow(arch: str) -> None:
+    # What CUDA graphs need: torch.fx can only trace a forward whose Python path and
+    # shapes do not depend on tensor values.
+    model = make(arch, "bidirectional", norm="layer").eval()
+    traced = torch.fx.symbolic_trace(model)
+    x, _ = batch()
+    assert torch.equal(traced(x), model(x))
+
+
+def test_cnn_is_causal() -> None:
+    # With pooling "none" the output reads the last step, which must see every earlier
+    # step it reaches and nothing else; changing step t must move only steps >= t.
+    torch.manual_seed(0)
+    blocks = make("cnn", channels=(8, 8, 8)).eval().blocks
+    x, _ = batch(1)
+    changed = x.clone()
+    changed[:, 3] += 1.0
+    diff = (blocks(changed.transpose(1, 2)) - blocks(x.transpose(1, 2))).abs().sum(dim=1)[0]
+    assert torch.all(diff[:3] == 0) and torch.all(diff[3:] > 0)
+
+
+CONFIGS = st.builds(
+    ModelConfig,
+    arch=st.sampled_from(ARCHITECTURES),
+    hidden_size=st.integers(1, 8),
+    num_layers=st.integers(1, 3),
+    bidirectional=st.booleans(),
+    dropout=st.floats(0.0, 0.9),
+    hidden_layers=st.lists(st.integers(1, 8), max_size=3).map(tuple),
+    activation=st.sampled_from(CHOICES["activation"]),
+    leaky_slope=st.floats(0.0, 1.0),
+    init=st.sampled_from(CHOICES["init"]),
+    norm=st.sampled_from(CHOICES["norm"]),
+    channels=st.lists(st.integers(1, 8), min_size=1, max_size=3).map(tuple),
+    kernel_size=st.integers(1, 5),
+    dilated=st.booleans(),
+    pooling=st.sampled_from(CHOICES["pooling"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    config=CONFIGS,
+    n=st.integers(1, 4),
+    timesteps=st.integers(1, 12),
+    features=st.integers(1, 5),
+    outputs=st.integers(1, 3),
+)
+def test_output_shape_follows_the_data(
+    config: ModelConfig, n: int, timesteps: int, features: int, outputs: int
+) -> None:
+    model = build_model(config, timesteps, features, outputs).eval()
+    out = model(torch.randn(n, timesteps, features))
+    assert out.shape == (n, outputs) and torch.isfinite(out).all()
+
+
+def test_build_model_rejects_empty_sizes() -> None:
+    with pytest.raises(WorkbenchError, match="n_features must be at least 1"):
+        build_model(ModelConfig(), n_timesteps=8, n_features=0, n_outputs=1)
+
+
+# --- ModelConfig ---
+
+
+@given(CONFIGS)
+def test_config_json_round_trip(config: ModelConfig) -> None:
+    # Equality also checks the tuple fields came back as tuples, not lists.
+    assert ModelConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_from_dict_keeps_defaults_for_missing_keys_and_rejects_unknown_ones() -> None:
+    assert ModelConfig.from_dict({"arch": "gru"}) == ModelConfig(arch="gru")
+    with pytest.raises(WorkbenchError, match="unknown ModelConfig field.*hiden_size"):
+        ModelConfig.from_dict({"hiden_size": 8})
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("arch", "transformer"),
+        ("hidden_size", 0),
+        ("hidden_size", 64.0),
+        ("num_layers", 17),
+        ("bidirectional", 1),
+        ("dropout", 1.0),
+        ("dropout", float("nan")),
+        ("hidden_layers", (64, 0)),
+        ("hidden_layers", [64]),
+        ("activation", "gelu"),
+        ("leaky_slope", -0.1),
+        ("init", "orthogonal"),
+        ("norm", "group"),
+        ("channels", ()),
+        ("kernel_size", 0),
+        ("dilated", "yes"),
+        ("pooling", "min"),
+    ],
+)
+def test_invalid_value_names_the_field(field: str, value: object) -> None:
+    with pytest.raises(WorkbenchError, match=rf"^{field} must "):
+        ModelConfig(**{field: value})
+
+
+def test_out_of_range_message_gives_range_and_fix() -> None:
+    with pytest.raises(WorkbenchError, match=r"between 1 and 4096, got 0: choose"):
+        ModelConfig(hidden_size=0)
+
+
+def test_unknown_arch_lists_the_available_ones() -> None:
+    with pytest.raises(WorkbenchError, match=", ".join(ARCHITECTURES)):
+        ModelConfig(arch="transformer")
+
+
+def test_limits_name_real_fields() -> None:
+    assert set(LIMITS) <= {f.name for f in dataclasses.fields(ModelConfig)}
+
+
+# --- HELP ---
+
+
+def test_help_explains_every_setting() -> None:
+    training = {"l1", "l2", "learning_rate", "batch_size", "epochs", "patience", "optimizer"}
+    training |= {"momentum", "grad_clip", "window", "horizons"}
+    expected = {f.name for f in dataclasses.fields(ModelConfig)} | training
+    assert expected <= set(HELP)
+    assert all(len(text) > 80 for text in HELP.values())
