@@ -1,0 +1,34 @@
+import pandas as pd
+import pytest
+
+from engine.data import SAMPLE_TICKERS, load_sample, read_ohlcv_csv
+from engine.data.samples import SAMPLE_DIR
+from engine.errors import WorkbenchError
+
+
+def test_bundled_sp500_is_the_shared_file_unchanged(shared_csv):
+    assert (SAMPLE_DIR / "SP500.csv").read_bytes() == shared_csv("SP500").read_bytes()
+
+
+def test_sources_notice_travels_with_the_sample():
+    notice = (SAMPLE_DIR / "SOURCES.md").read_text()
+
+    assert "SP500.csv" in notice and "arch 8.0.0" in notice and "NCSA" in notice
+
+
+def test_every_sample_ticker_loads():
+    for ticker in SAMPLE_TICKERS:
+        frame, report = load_sample(ticker)
+        assert len(frame) == report.rows > 0
+
+
+def test_sample_matches_the_shared_file(shared_csv):
+    frame, report = load_sample("sp500", adjusted=False)
+
+    pd.testing.assert_frame_equal(frame, read_ohlcv_csv(shared_csv("SP500"), adjusted=False)[0])
+    assert report.rows == 5031 and report.interval == "1d"
+
+
+def test_unknown_sample():
+    with pytest.raises(WorkbenchError, match="There is no sample called 'GOOG': the samples are SP500."):
+        load_sample("GOOG")
