@@ -86,3 +86,12 @@ def target_to_price(kind: TargetKind, values: np.ndarray, reference_close: np.nd
     if kind == "log_return":
         return reference * np.exp(values)
     raise WorkbenchError("A direction target predicts up/down, not a price: choose a regression target to see prices.")
+
+
+def no_change_forecast(kind: TargetKind, reference_close: np.ndarray, n_horizons: int) -> np.ndarray:
+    """The naive persistence forecast in target units: tomorrow's close equals today's."""
+    if kind == "close":
+        return np.repeat(reference_close[:, None], n_horizons, axis=1).astype(np.float64)
+    if kind in ("return", "log_return"):
+        return np.zeros((len(reference_close), n_horizons))
+    raise WorkbenchError("A direction target has no no-change forecast: compare it with always-up instead.")

@@ -132,7 +132,7 @@ def build_windows(bars_by_ticker: Mapping[str, pd.DataFrame], config: WindowConf
     scalers: dict[str, TickerScalers] = {}
     for ticker, bars in bars_by_ticker.items():
         val_start, test_start = split_points(bars.index, config, ticker)
-        ticker_parts, scalers[ticker] = _window_ticker(ticker, bars, config, val_start, test_start)
+        ticker_parts, scalers[ticker] = window_series(ticker, bars, config, val_start, test_start)
         for name, samples in ticker_parts.items():
             parts[name].append(samples)
     pooled = {name: _concat(samples) for name, samples in parts.items()}
@@ -168,8 +168,9 @@ def sample_segments(n_bars: int, first_end: int, horizons: tuple[int, ...], val_
     }
 
 
-def _window_ticker(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_start: int, test_start: int
-                   ) -> tuple[dict[SplitName, Samples], TickerScalers]:
+def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_start: int, test_start: int
+                  ) -> tuple[dict[SplitName, Samples], TickerScalers]:
+    """One series' samples split at bar positions val_start and test_start, and its fitted scalers."""
     features = feature_frame(bars, config.features, volatility_window=config.volatility_window).to_numpy()
     targets = target_frame(bars, config.target, config.horizons).to_numpy()
     first_end = config.warmup + config.window - 1

@@ -1,0 +1,206 @@
+"""Walk-forward replay: retrain on the past, predict the next stretch, as a trader would have.
+
+Fold k predicts from the closes of the bars in its test stretch. Its model, scalers and
+early-stopping split use only bars before the stretch starts (labels whose horizon
+reaches into it are purged), so every prediction uses data available at its time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import WorkbenchError
+from engine.features import target_to_price
+from engine.train import TrainConfig, TrainEvent, predict, train_model
+from engine.windows import WindowConfig, window_series
+from models import ModelConfig
+
+
+@dataclass(frozen=True)
+class WalkForwardConfig:
+    initial_train: int = 1260  # bars before the first prediction (1260 ≈ 5 years of daily bars)
+    scheme: Literal["expanding", "rolling"] = "expanding"  # rolling keeps the last initial_train bars only
+    retrain_every: int = 63  # bars between retrains (63 ≈ a quarter); 0 = train once
+    warm_start: bool = True  # start each retrain from the previous fold's weights
+    warm_epochs: int = 10  # epochs of a warm-started retrain
+    val_fraction: float = 0.15  # the latest part of each training span, for early stopping
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.initial_train >= 2, f"The initial training span must be at least 2 bars, got {self.initial_train}."),
+            (self.scheme in ("expanding", "rolling"), f"Unknown scheme {self.scheme!r}: expanding or rolling."),
+            (self.retrain_every >= 0, f"Retrain every must be 0 (train once) or more bars, got {self.retrain_every}."),
+            (self.warm_epochs >= 1, f"Warm-start epochs must be at least 1, got {self.warm_epochs}."),
+            (0 <= self.val_fraction < 0.5, f"Validation fraction must be in [0, 0.5), got {self.val_fraction}."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise WorkbenchError(message)
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> WalkForwardConfig:
+        known = {f.name for f in fields(cls)}
+        if unknown := set(data) - known:
+            raise WorkbenchError(f"Unknown walk-forward setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Fold:
+    """What one fold used and predicted, as dates, so a timeline can be drawn."""
+
+    ticker: str
+    model: str
+    index: int  # 0-based
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp  # train/val ranges span the bars whose targets the samples used
+    val_start: pd.Timestamp | None
+    val_end: pd.Timestamp | None
+    scaler_fit_start: pd.Timestamp
+    scaler_fit_end: pd.Timestamp
+    test_start: pd.Timestamp  # first decision bar
+    test_end: pd.Timestamp  # last decision bar
+    epochs_run: int
+    best_epoch: int
+    warm_started: bool
+
+
+@dataclass(frozen=True)
+class FoldDone:
+    """Event: a fold has been trained and has predicted; `predictions` holds its rows."""
+
+    fold: Fold
+    folds: int  # how many folds this ticker and model will have
+    predictions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class FoldTraining:
+    """Event: progress of the training inside a fold."""
+
+    ticker: str
+    model: str
+    fold: int
+    folds: int
+    event: TrainEvent
+
+
+BacktestEvent = FoldDone | FoldTraining
+
+
+def fold_starts(n_bars: int, config: WalkForwardConfig, horizons: tuple[int, ...]) -> list[int]:
+    """Bar positions where each fold's first target falls; fold k's decisions end where fold k+1's begin."""
+    last = n_bars - max(horizons)
+    if config.initial_train >= last:
+        raise WorkbenchError(f"The initial training span ({config.initial_train} bars) leaves nothing to test in "
+                             f"{n_bars} bars: use a shorter initial span or more data.")
+    step = config.retrain_every or n_bars
+    return list(range(config.initial_train, last, step))
+
+
+def walk_forward(
+    ticker: str,
+    bars: pd.DataFrame,
+    label: str,
+    model_config: ModelConfig,
+    windows: WindowConfig,
+    training: TrainConfig,
+    config: WalkForwardConfig,
+    *,
+    on_event: Callable[[BacktestEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[pd.DataFrame, list[Fold]]:
+    """Predictions of one model over one series: a row per decision bar and horizon, plus the folds."""
+    emit = on_event or (lambda event: None)
+    stop = should_stop or (lambda: False)
+    classification = windows.target == "direction"
+    starts = fold_starts(len(bars), config, windows.horizons)
+    h_min, h_max = min(windows.horizons), max(windows.horizons)
+    frames, folds, state = [], [], None
+    for k, start in enumerate(starts):
+        if stop():
+            break
+        stop_at = starts[k + 1] if k + 1 < len(starts) else len(bars) - h_max + h_min
+        low = max(0, start - config.initial_train) if config.scheme == "rolling" else 0
+        high = min(len(bars), stop_at - h_min + h_max)
+        span = bars.iloc[low:high]
+        test_start = start - low
+        val_start = test_start - round(config.val_fraction * test_start)
+        samples, scalers = window_series(ticker, span, windows, val_start, test_start)
+        warm = config.warm_start and state is not None
+        fold_training = replace(training, seed=training.seed + k, epochs=config.warm_epochs if warm else
+                                training.epochs)
+        trained = train_model(
+            model_config, samples["train"].x, samples["train"].y, samples["val"].x, samples["val"].y, fold_training,
+            classification=classification, initial_state=state if warm else None, should_stop=stop,
+            on_event=lambda event, k=k: emit(FoldTraining(ticker, label, k, len(starts), event)),
+        )
+        if trained.outcome.reason == "cancelled":
+            break
+        state = trained.model.state_dict()
+        test = samples["test"]
+        outputs = predict(trained.model, test.x, classification=classification)
+        if scalers.target is not None:
+            outputs = scalers.target.inverse_transform(outputs)
+        actual = test.y if scalers.target is None else scalers.target.inverse_transform(test.y)
+        predictions = _prediction_rows(ticker, label, k, test, actual, outputs, windows)
+        fold = Fold(
+            ticker, label, k,
+            train_start=span.index[0], train_end=pd.Timestamp(samples["train"].target_time.max()),
+            val_start=_first(samples["val"].target_time), val_end=_last(samples["val"].target_time),
+            scaler_fit_start=span.index[windows.warmup], scaler_fit_end=span.index[val_start - 1],
+            test_start=pd.Timestamp(test.input_end.min()), test_end=pd.Timestamp(test.input_end.max()),
+            epochs_run=trained.outcome.epochs_run, best_epoch=trained.outcome.best_epoch, warm_started=warm,
+        )
+        frames.append(predictions)
+        folds.append(fold)
+        emit(FoldDone(fold, len(starts), predictions))
+    columns = ["date", "target_date", "ticker", "model", "horizon", "fold", "reference_close", "actual", "predicted"]
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)), folds
+
+
+def _prediction_rows(ticker, label, fold, test, actual, predicted, windows: WindowConfig) -> pd.DataFrame:
+    n, horizons = len(test), windows.horizons
+    return pd.DataFrame({
+        "date": np.tile(test.input_end, len(horizons)),
+        "target_date": test.target_time.T.ravel(),
+        "ticker": ticker,
+        "model": label,
+        "horizon": np.repeat(horizons, n),
+        "fold": fold,
+        "reference_close": np.tile(test.reference_close, len(horizons)),
+        "actual": actual.T.ravel(),
+        "predicted": predicted.T.ravel(),
+    })
+
+
+def expected_return(predictions: pd.DataFrame, target: str) -> pd.Series:
+    """The forecast as a return from the decision bar's close, whatever the target was."""
+    if target == "direction":
+        return predictions["predicted"] - 0.5  # a probability above one half is a predicted rise
+    if target == "close":
+        return predictions["predicted"] / predictions["reference_close"] - 1
+    if target == "log_return":
+        return np.expm1(predictions["predicted"])
+    return predictions["predicted"]
+
+
+def predicted_price(predictions: pd.DataFrame, target: str) -> pd.Series:
+    """The forecast as a price, for regression targets."""
+    return pd.Series(target_to_price(target, predictions["predicted"].to_numpy(),
+                                     predictions["reference_close"].to_numpy()), index=predictions.index)
+
+
+def _first(times: np.ndarray) -> pd.Timestamp | None:
+    return pd.Timestamp(times.min()) if len(times) else None
+
+
+def _last(times: np.ndarray) -> pd.Timestamp | None:
+    return pd.Timestamp(times.max()) if len(times) else None

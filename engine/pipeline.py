@@ -1,0 +1,113 @@
+"""The stages a run goes through, as functions the CLI and the GUI worker both call."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from engine.backtest import BacktestEvent, walk_forward
+from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
+from engine.features import no_change_forecast, target_to_price
+from engine.metrics import classification_metrics, forecast_metrics
+from engine.results import BacktestResult, evaluate
+from engine.runs import DataConfig, RunConfig
+from engine.train import TrainedModel, TrainEvent, predict, train_model
+from engine.windows import WindowedData
+from models import ModelConfig
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    bars: dict[str, pd.DataFrame]  # series name → canonical OHLCV frame
+    reports: dict[str, QualityReport]
+    notices: tuple[str, ...]  # e.g. "offline — using cached AAPL up to 2026-10-30"
+
+
+def load_data(config: DataConfig, *, cache: MarketCache | None = None) -> LoadedData:
+    """Every ticker and CSV file of the config, validated, clipped to the config's dates."""
+    start, end = (date.fromisoformat(d) if d else None for d in (config.start, config.end))
+    bars, reports, notices = {}, {}, []
+    if config.tickers:
+        for series in load_tickers(config.tickers, start=start, end=end, interval=config.interval,
+                                   adjusted=config.adjusted, cache=cache, nan_policy=config.nan_policy):
+            bars[series.ticker], reports[series.ticker] = series.frame, series.report
+            notices += [series.notice] if series.notice else []
+    for path in config.csv_files:
+        frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
+        name = Path(path).stem.upper()
+        bars[name], reports[name] = frame.loc[config.start:config.end], report
+    return LoadedData(bars, reports, tuple(notices))
+
+
+def model_labels(models: tuple[ModelConfig, ...]) -> list[str]:
+    """A name per model: its architecture, numbered when one architecture appears twice."""
+    archs = [m.arch for m in models]
+    return [arch if archs.count(arch) == 1 else f"{arch}-{archs[:i + 1].count(arch)}" for i, arch in enumerate(archs)]
+
+
+def train_models(
+    config: RunConfig,
+    data: WindowedData,
+    *,
+    on_event: Callable[[str, TrainEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, TrainedModel]:
+    """Fit every model of the run on the same windows; stops before the next model once cancelled."""
+    trained = {}
+    for label, model_config in zip(model_labels(config.models), config.models):
+        if should_stop is not None and should_stop():
+            break
+        trained[label] = train_model(
+            model_config, data.train.x, data.train.y, data.val.x, data.val.y, config.training,
+            classification=config.classification, should_stop=should_stop,
+            on_event=None if on_event is None else (lambda event, label=label: on_event(label, event)),
+        )
+    return trained
+
+
+def evaluate_on_test(trained: TrainedModel, data: WindowedData, config: RunConfig) -> dict[str, float]:
+    """The model's forecast metrics on the test split, in target units, beside the naive forecast."""
+    predicted = predict(trained.model, data.test.x, classification=config.classification)
+    if config.classification:
+        return classification_metrics(data.test.y.ravel(), predicted.ravel())
+    actual = data.unscale_targets(data.test.y, data.test.ticker)
+    predicted = data.unscale_targets(predicted, data.test.ticker)
+    target, reference = config.windows.target, data.test.reference_close
+    naive = no_change_forecast(target, reference, actual.shape[1])
+    return forecast_metrics(actual.ravel(), predicted.ravel(), naive.ravel(),
+                            actual_price=target_to_price(target, actual, reference).ravel(),
+                            predicted_price=target_to_price(target, predicted, reference).ravel())
+
+
+LINEAR_BASELINE = "linear (baseline)"
+
+
+def run_backtest(
+    config: RunConfig,
+    bars_by_ticker: dict[str, pd.DataFrame],
+    *,
+    on_event: Callable[[BacktestEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> BacktestResult:
+    """Walk every model forward over every series, then trade and score it beside the baselines.
+
+    A linear model on the same windows always runs too (as "linear (baseline)" unless the user
+    picked the linear architecture), so every result is seen next to a simple model.
+    """
+    labelled = dict(zip(model_labels(config.models), config.models))
+    if "linear" not in labelled:
+        labelled[LINEAR_BASELINE] = ModelConfig(arch="linear", init=config.models[0].init)
+    predictions, folds = [], []
+    for ticker, bars in bars_by_ticker.items():
+        for label, model_config in labelled.items():
+            if should_stop is not None and should_stop():
+                break
+            rows, model_folds = walk_forward(ticker, bars, label, model_config, config.windows, config.training,
+                                             config.walk_forward, on_event=on_event, should_stop=should_stop)
+            predictions.append(rows)
+            folds += model_folds
+    frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
+    return evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading)

@@ -1,0 +1,132 @@
+"""Judging a backtest: trade its predictions, score them, and set them beside the baselines."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.backtest import Fold, expected_return, predicted_price
+from engine.features import no_change_forecast, target_to_price
+from engine.metrics import classification_metrics, forecast_metrics, periods_per_year, trading_metrics
+from engine.trading import TradingConfig, hold_for, signals, simulate
+
+BUY_AND_HOLD, NAIVE = "Buy & Hold", "Naive (no change)"
+LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
+LAGGED_COPY_SKILL = 0.98  # Theil's U at or above this: hardly better than no change
+PREDICTION_COLUMNS = ["date", "target_date", "realized_date", "ticker", "model", "horizon", "fold", "actual",
+                      "predicted", "signal", "position", "strategy_return", "equity", "benchmark_equity"]
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    predictions: pd.DataFrame  # PREDICTION_COLUMNS: one row per decision bar × ticker × model × horizon
+    metrics: pd.DataFrame  # one row per ticker × model × horizon, baselines included
+    equity: pd.DataFrame  # per period: ticker, model, horizon, position, strategy_return, equity, drawdown, ...
+    trades: pd.DataFrame  # per trade: ticker, model, horizon, entry/exit time and price, return, bars
+    folds: tuple[Fold, ...]
+    warnings: tuple[str, ...]
+    conventions: str
+
+
+def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mapping[str, pd.DataFrame], *,
+             target: str, trading: TradingConfig) -> BacktestResult:
+    """Trade every (ticker, model, horizon) forecast, compute its metrics and the baselines' on the same dates."""
+    rows, metric_rows, equity_frames, trade_frames, warnings = [], [], [], [], []
+    for (ticker, model, horizon), group in predictions.groupby(["ticker", "model", "horizon"], sort=False):
+        bars = bars_by_ticker[ticker]
+        group = group.set_index("date").sort_index()
+        raw_signal = signals(expected_return(group, target), trading)
+        decisions = hold_for(raw_signal, int(horizon))
+        simulation = simulate(bars, decisions, trading)
+        per_year = periods_per_year(bars.index)
+        keys = {"ticker": ticker, "model": model, "horizon": horizon}
+        rows.append(_trading_columns(group, raw_signal, simulation.periods, bars.index, keys))
+        equity_frames.append(simulation.periods.rename_axis("date").reset_index().assign(**keys))
+        trade_frames.append(simulation.trades.assign(**keys))
+        scores = _forecast_scores(group, target)
+        metric_rows.append({**keys, **scores, **trading_metrics(simulation.periods, simulation.trades,
+                                                                periods_per_year=per_year,
+                                                                risk_free_rate=trading.risk_free_rate)})
+        if warning := _lagged_copy_warning(group, target, scores, keys):
+            warnings.append(warning)
+    metric_rows += _baseline_rows(predictions, bars_by_ticker, target, trading)
+    return BacktestResult(
+        predictions=pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS] if rows else
+        pd.DataFrame(columns=PREDICTION_COLUMNS),
+        metrics=pd.DataFrame(metric_rows),
+        equity=pd.concat(equity_frames, ignore_index=True) if equity_frames else pd.DataFrame(),
+        trades=pd.concat(trade_frames, ignore_index=True) if trade_frames else pd.DataFrame(),
+        folds=tuple(folds),
+        warnings=tuple(warnings),
+        conventions=_conventions(trading, bars_by_ticker),
+    )
+
+
+def _trading_columns(group, signal, periods, index, keys) -> pd.DataFrame:
+    """Each decision row gets the period its position was held: realised two bars after the decision."""
+    at = index.get_indexer(group.index) + 2
+    realized = pd.DatetimeIndex(np.where(at < len(index), index[np.minimum(at, len(index) - 1)], pd.NaT))
+    held = periods.reindex(realized)
+    return group.reset_index().assign(
+        realized_date=realized,
+        signal=signal.to_numpy(),
+        position=held["position"].to_numpy(),
+        strategy_return=held["strategy_return"].to_numpy(),
+        equity=held["equity"].to_numpy(),
+        benchmark_equity=held["benchmark_equity"].to_numpy(),
+    )
+
+
+def _forecast_scores(group: pd.DataFrame, target: str) -> dict[str, float]:
+    actual, predicted = group["actual"].to_numpy(), group["predicted"].to_numpy()
+    if target == "direction":
+        return classification_metrics(actual, predicted)
+    reference = group["reference_close"].to_numpy()
+    naive = no_change_forecast(target, reference, 1).ravel()
+    return forecast_metrics(actual, predicted, naive, actual_price=target_to_price(target, actual, reference),
+                            predicted_price=target_to_price(target, predicted, reference))
+
+
+def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys: Mapping) -> str | None:
+    """The classic failure: a predicted price line that hugs the actual one only because it copies the last close."""
+    if target == "direction":
+        return None
+    copies_last_close = np.corrcoef(predicted_price(group, target), group["reference_close"])[0, 1]
+    skill = scores["Theil's U"]
+    if copies_last_close >= LAGGED_COPY_CORRELATION and skill >= LAGGED_COPY_SKILL:
+        return (f"{keys['model']} on {keys['ticker']} (horizon {keys['horizon']}): the predictions are little more "
+                f"than a lagged copy of the last price (correlation with the last close {copies_last_close:.3f}, "
+                f"Theil's U {skill:.3f} — no better than predicting no change).")
+    return None
+
+
+def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig) -> list[dict]:
+    """Buy-and-hold (trading) and the naive no-change forecast, on the dates the models were tested."""
+    rows = []
+    first_model = predictions["model"].iloc[0] if len(predictions) else None
+    reference = predictions[predictions["model"] == first_model]
+    for (ticker, horizon), group in reference.groupby(["ticker", "horizon"], sort=False):
+        bars = bars_by_ticker[ticker]
+        group = group.set_index("date").sort_index()
+        always_long = pd.Series(1.0, index=group.index)
+        held = simulate(bars, always_long, TradingConfig(cost_bps=0, slippage_bps=0, execution=trading.execution,
+                                                         initial_capital=trading.initial_capital))
+        keys = {"ticker": ticker, "horizon": horizon}
+        rows.append({**keys, "model": BUY_AND_HOLD,
+                     **trading_metrics(held.periods, held.trades, periods_per_year=periods_per_year(bars.index),
+                                       risk_free_rate=trading.risk_free_rate)})
+        if target != "direction":
+            naive = group.assign(predicted=no_change_forecast(target, group["reference_close"].to_numpy(), 1).ravel())
+            rows.append({**keys, "model": NAIVE, **_forecast_scores(naive, target)})
+    return rows
+
+
+def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFrame]) -> str:
+    calendars = ", ".join(f"{ticker} {periods_per_year(bars.index):.0f}" for ticker, bars in bars_by_ticker.items())
+    execution = "the next bar's open" if trading.execution == "next_open" else "the close of the next bar"
+    return (f"Signals formed at a bar's close trade at {execution}; h-bar forecasts are held h bars, "
+            f"non-overlapping. Costs {trading.cost_bps:g} bps + slippage {trading.slippage_bps:g} bps per side. "
+            f"Annualised geometrically with the data's own calendar (bars a year: {calendars}); "
+            f"risk-free rate {trading.risk_free_rate:.2%} a year. Buy & Hold trades the same dates without costs.")

@@ -1,0 +1,99 @@
+"""RunConfig: one frozen, JSON-serialisable description of a run, end to end."""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from engine.backtest import WalkForwardConfig
+from engine.errors import WorkbenchError
+from engine.trading import TradingConfig
+from engine.train import TrainConfig
+from engine.windows import WindowConfig
+from models import ModelConfig
+
+RUN_CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which bars a run uses: bundled/cached/downloaded tickers and the user's CSV files."""
+
+    tickers: tuple[str, ...] = ("SP500",)
+    csv_files: tuple[str, ...] = ()  # paths; each file is one series named after its file
+    start: str | None = None  # ISO date, inclusive; None = as far back as the data goes
+    end: str | None = None  # ISO date, inclusive; None = up to the latest bar
+    interval: str = "1d"  # Yahoo interval: 1d, 1wk, 1mo, 1h, ...
+    adjusted: bool = True  # split/dividend-adjusted prices
+    nan_policy: Literal["drop", "ffill"] = "drop"  # what to do with incomplete bars
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tickers", tuple(self.tickers))
+        object.__setattr__(self, "csv_files", tuple(str(path) for path in self.csv_files))
+        if not self.tickers and not self.csv_files:
+            raise WorkbenchError("No data chosen: pick at least one ticker (e.g. SP500) or import a CSV file.")
+        if self.nan_policy not in ("drop", "ffill"):
+            raise WorkbenchError(f"Unknown missing-value policy {self.nan_policy!r}: choose drop or ffill.")
+
+    def to_dict(self) -> dict:
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> DataConfig:
+        return _from_dict(cls, data, "data")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    windows: WindowConfig = field(default_factory=WindowConfig)
+    models: tuple[ModelConfig, ...] = (ModelConfig(arch="lstm"),)
+    training: TrainConfig = field(default_factory=TrainConfig)
+    walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
+    trading: TradingConfig = field(default_factory=TradingConfig)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "models", tuple(self.models))
+        if not self.models:
+            raise WorkbenchError("No architecture selected: tick at least one model (e.g. LSTM).")
+
+    @property
+    def classification(self) -> bool:
+        """Up/down targets train with BCE on logits; the others are regressions trained with MSE."""
+        return self.windows.target == "direction"
+
+    def to_dict(self) -> dict:
+        return {"version": RUN_CONFIG_VERSION, "data": self.data.to_dict(), "windows": self.windows.to_dict(),
+                "models": [m.to_dict() for m in self.models], "training": self.training.to_dict(),
+                "walk_forward": self.walk_forward.to_dict(), "trading": self.trading.to_dict()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RunConfig:
+        if data.get("version") != RUN_CONFIG_VERSION:
+            raise WorkbenchError(f"This run configuration has version {data.get('version')!r}; this app reads "
+                                 f"version {RUN_CONFIG_VERSION}. Re-create the run from its settings.")
+        try:
+            models = tuple(ModelConfig.from_dict(m) for m in data["models"])
+        except ValueError as error:
+            raise WorkbenchError(f"Model settings: {error}") from error
+        return cls(DataConfig.from_dict(data["data"]), WindowConfig.from_dict(data["windows"]), models,
+                   TrainConfig.from_dict(data["training"]), WalkForwardConfig.from_dict(data["walk_forward"]),
+                   TradingConfig.from_dict(data["trading"]))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            return cls.from_dict(json.loads(text))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise WorkbenchError(f"The run configuration is damaged ({error}): re-create the run.") from error
+
+
+def _from_dict(cls, data: Mapping, section: str):
+    known = {f.name for f in fields(cls)}
+    if unknown := set(data) - known:
+        raise WorkbenchError(f"Unknown {section} setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
+    return cls(**data)

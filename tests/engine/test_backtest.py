@@ -1,0 +1,115 @@
+"""Walk-forward replay: no look-ahead for any architecture or retrain schedule, folds, baselines."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.backtest import WalkForwardConfig, fold_starts, walk_forward
+from engine.errors import WorkbenchError
+from engine.pipeline import LINEAR_BASELINE, run_backtest
+from engine.runs import RunConfig
+from engine.train import TrainConfig, predict, train_model
+from engine.windows import WindowConfig, window_series
+from models import ARCHITECTURES, ModelConfig
+
+WINDOWS = WindowConfig(window=8, horizons=(1, 3), features=("log_return", "hl_range"))
+TRAINING = TrainConfig(epochs=2, batch_size=32, device="cpu", patience=0)
+TINY = dict(hidden_size=8, num_layers=1, hidden_layers=(8,), channels=(8,), dropout=0.0)
+
+
+@pytest.fixture(scope="module")
+def bars(shared_data) -> pd.DataFrame:
+    frame = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+    frame.columns = [c.lower() for c in frame.columns]
+    return frame.iloc[:420].astype(float)
+
+
+def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
+    noisy = bars.copy()
+    rng = np.random.default_rng(cut)
+    tail = len(bars) - cut - 1
+    close = bars["close"].iloc[cut] * np.exp(np.cumsum(rng.normal(0, 0.05, tail)))
+    spread = rng.uniform(0.001, 0.05, tail)
+    noisy.iloc[cut + 1:] = np.column_stack([close * (1 + spread / 2), close * (1 + spread), close * (1 - spread),
+                                            close, rng.uniform(1e5, 1e8, tail)])
+    return noisy
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("schedule", [
+    WalkForwardConfig(initial_train=200, retrain_every=60, warm_start=True, warm_epochs=1),
+    WalkForwardConfig(initial_train=200, retrain_every=0),
+    WalkForwardConfig(initial_train=200, retrain_every=45, scheme="rolling", warm_start=False),
+], ids=["warm-expanding", "train-once", "cold-rolling"])
+def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule):
+    cut = 300
+    model = ModelConfig(arch=arch, **TINY)
+    clean, _ = walk_forward("GOOG", bars, arch, model, WINDOWS, TRAINING, schedule)
+    noisy, _ = walk_forward("GOOG", _noise_after(bars, cut), arch, model, WINDOWS, TRAINING, schedule)
+    cutoff = bars.index[cut]
+    before_clean, before_noisy = clean[clean["date"] <= cutoff], noisy[noisy["date"] <= cutoff]
+    assert len(before_clean) > 50
+    pd.testing.assert_series_equal(before_clean["predicted"], before_noisy["predicted"])
+    after = clean["date"] > cutoff
+    assert not np.allclose(clean.loc[after, "predicted"], noisy.loc[after, "predicted"])
+
+
+def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
+    schedule = WalkForwardConfig(initial_train=200, retrain_every=50)
+    predictions, folds = walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp", **TINY), WINDOWS, TRAINING,
+                                      schedule)
+    assert [f.index for f in folds] == list(range(len(fold_starts(len(bars), schedule, WINDOWS.horizons))))
+    for fold, following in zip(folds, folds[1:]):
+        assert fold.test_end < following.test_start
+        first_target = predictions[(predictions["fold"] == fold.index)]["target_date"].min()
+        assert fold.train_end < first_target and fold.val_end < first_target and fold.scaler_fit_end < first_target
+    assert not predictions.duplicated(["horizon", "date"]).any()  # each decision bar predicted once per horizon
+
+
+def test_retraining_every_0_bars_equals_a_single_training(bars):
+    model = ModelConfig(arch="gru", **TINY)
+    schedule = WalkForwardConfig(initial_train=200, retrain_every=0)
+    predictions, folds = walk_forward("GOOG", bars, "gru", model, WINDOWS, TRAINING, schedule)
+    assert len(folds) == 1
+    val_start = 200 - round(0.15 * 200)
+    samples, scalers = window_series("GOOG", bars, WINDOWS, val_start, 200)
+    trained = train_model(model, samples["train"].x, samples["train"].y, samples["val"].x, samples["val"].y,
+                          TRAINING)
+    expected = scalers.target.inverse_transform(predict(trained.model, samples["test"].x))
+    np.testing.assert_allclose(predictions["predicted"].to_numpy(), expected.T.ravel(), rtol=1e-6)
+
+
+def test_warm_start_carries_weights_across_folds(bars):
+    schedule = WalkForwardConfig(initial_train=200, retrain_every=60, warm_epochs=1)
+    _, folds = walk_forward("GOOG", bars, "lstm", ModelConfig(arch="lstm", **TINY), WINDOWS, TRAINING, schedule)
+    assert [f.warm_started for f in folds] == [False] + [True] * (len(folds) - 1)
+    assert all(f.epochs_run == 1 for f in folds[1:])
+
+
+def test_a_backtest_puts_every_model_beside_the_baselines(bars):
+    config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="gru", **TINY),), training=TRAINING,
+                       walk_forward=WalkForwardConfig(initial_train=200, retrain_every=100))
+    result = run_backtest(config, {"GOOG": bars})
+    assert set(result.metrics["model"]) == {"gru", LINEAR_BASELINE, "Buy & Hold", "Naive (no change)"}
+    assert set(result.predictions["horizon"]) == {1, 3}
+    naive = result.metrics[result.metrics["model"] == "Naive (no change)"]
+    assert (naive["Theil's U"] == 1).all()
+    gru = result.metrics[(result.metrics["model"] == "gru") & (result.metrics["horizon"] == 1)].iloc[0]
+    hold = result.metrics[(result.metrics["model"] == "Buy & Hold") & (result.metrics["horizon"] == 1)].iloc[0]
+    assert gru["Start"] == hold["Start"] and gru["End"] == hold["End"]
+    assert gru["Buy & Hold Return [%]"] == pytest.approx(hold["Return [%]"])
+    assert "next bar's open" in result.conventions
+    assert result.predictions["realized_date"].dropna().gt(result.predictions["date"]).all()
+
+
+def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
+    config = RunConfig(windows=WindowConfig(window=8, target="close", features=("close",)),
+                       models=(ModelConfig(arch="mlp"),), training=TrainConfig(epochs=30, device="cpu", patience=0),
+                       walk_forward=WalkForwardConfig(initial_train=200, retrain_every=0))
+    result = run_backtest(config, {"GOOG": bars})
+    assert any("lagged copy of the last price" in warning for warning in result.warnings)
+
+
+def test_too_long_an_initial_span_is_refused(bars):
+    with pytest.raises(WorkbenchError, match="leaves nothing to test"):
+        walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp"), WINDOWS, TRAINING,
+                     WalkForwardConfig(initial_train=len(bars)))

@@ -1,0 +1,50 @@
+"""The headless command line: real runs on the bundled sample, one-line errors."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.runs import RunConfig
+from main import main
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["--epochs", "2", "--window", "10", "--hidden-size", "8", "--layers", "1", "--start", "2014-01-01"]
+
+
+def test_train_writes_models_run_config_and_summary(tmp_path, capsys):
+    code = main(["train", "--ticker", "SP500", "--arch", "lstm", "--arch", "linear", *TINY, "--out", str(tmp_path)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "[lstm] epoch   2/2" in printed and "[linear] epoch   1/2" in printed
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) == {"lstm", "linear"}
+    assert summary["lstm"]["test"]["Theil's U"] > 0
+    config = RunConfig.from_json((tmp_path / "run.json").read_text())
+    assert config.data.tickers == ("SP500",) and [m.arch for m in config.models] == ["lstm", "linear"]
+    assert (tmp_path / "lstm" / "model.pt").is_file() and (tmp_path / "linear" / "model.json").is_file()
+
+
+def test_data_prints_the_quality_report(capsys):
+    assert main(["data", "--ticker", "SP500"]) == 0
+    assert "SP500" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--ticker", "../etc/passwd"], "is not valid"),
+    (["train", "--csv", "no/such/file.csv"], "no/such/file.csv"),
+    (["train", "--lr", "0"], "Learning rate must be above 0"),
+    (["train", "--window", "0"], "Window must be at least 1"),
+])
+def test_expected_errors_exit_non_zero_with_one_line_and_no_traceback(args, message):
+    result = subprocess.run([sys.executable, "main.py", *args, "--epochs", "1"], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_run_config_round_trips_through_json():
+    config = RunConfig()
+    assert RunConfig.from_json(config.to_json()) == config
