@@ -88,7 +88,8 @@ def simulate(bars: pd.DataFrame, decisions: pd.Series, config: TradingConfig) ->
     periods["strategy_return"] = periods["position"] * periods["asset_return"] - periods["cost"]
     periods["equity"] = config.initial_capital * (1 + periods["strategy_return"]).cumprod()
     periods["benchmark_equity"] = config.initial_capital * (1 + periods["asset_return"]).cumprod()
-    periods["drawdown"] = periods["equity"] / periods["equity"].cummax() - 1
+    peak = np.maximum(periods["equity"].cummax(), config.initial_capital)  # the first peak is the starting capital
+    periods["drawdown"] = periods["equity"] / peak - 1
     return Simulation(periods, _trades(periods, price, config))
 
 
