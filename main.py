@@ -2,6 +2,7 @@
 
     python main.py                      open the workbench
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
+    python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
     python main.py data --ticker SP500  the data-quality report of a series
     python main.py --help               every command and its options
 """
@@ -75,6 +76,59 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backtest(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from engine.pipeline import load_data, run_backtest
+    from engine.results import export_csv
+    from engine.store import RunStore, data_fingerprint, seed_summary
+
+    config = _run_config(args)
+    loaded = load_data(config.data)
+    for notice in loaded.notices:
+        print(f"note: {notice}")
+    out, metrics = Path(args.out), []
+    for seed in range(config.training.seed, config.training.seed + args.seeds):
+        seeded = replace(config, training=replace(config.training, seed=seed))
+        run = run_backtest(seeded, loaded.bars, on_event=_print_fold)
+        folder = out if args.seeds == 1 else out / f"seed-{seed}"
+        written = export_csv(run.result, folder)
+        metrics.append(run.result.metrics)
+        if not args.no_store:
+            with RunStore() as store:
+                run_id = store.save(seeded, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
+            print(f"stored as run {run_id} in {store.path}")
+        for warning in run.result.warnings:
+            print(f"warning: {warning}")
+        _print_leaderboard(run.result.metrics)
+        print(f"conventions: {run.result.conventions}")
+        print("wrote " + ", ".join(str(path) for path in written))
+    if args.seeds > 1:
+        from engine.files import write_atomically
+
+        summary = seed_summary(metrics)
+        path = write_atomically(out / "seeds_summary.csv", lambda file: summary.to_csv(file, index=False))
+        print(f"wrote {path} (mean and std over {args.seeds} seeds)")
+    return 0
+
+
+def _print_fold(event) -> None:
+    from engine.backtest import FoldDone
+
+    if isinstance(event, FoldDone):
+        fold = event.fold
+        print(f"[{fold.model} · {fold.ticker}] fold {fold.index + 1}/{event.folds}: trained to "
+              f"{fold.train_end.date()}, predicted {fold.test_start.date()} → {fold.test_end.date()} "
+              f"({fold.epochs_run} epochs{', warm start' if fold.warm_started else ''})", flush=True)
+
+
+def _print_leaderboard(metrics) -> None:
+    columns = ["ticker", "model", "horizon", "Theil's U", "Directional Accuracy [%]", "Return [%]", "Sharpe Ratio",
+               "Max. Drawdown [%]", "# Trades"]
+    shown = metrics[[c for c in columns if c in metrics.columns]]
+    print(shown.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+
+
 def _print_event(label: str, event) -> None:
     from engine.train import EpochReport, TrainingEnded
 
@@ -116,7 +170,16 @@ def _run_config(args: argparse.Namespace):
                    for arch in dict.fromkeys(args.arch or ["lstm"]))
     training = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
                            epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
-    return RunConfig(_data_config(args), windows, models, training)
+    if not hasattr(args, "initial_train"):
+        return RunConfig(_data_config(args), windows, models, training)
+    from engine.backtest import WalkForwardConfig
+    from engine.trading import TradingConfig
+
+    walk = WalkForwardConfig(initial_train=args.initial_train, retrain_every=args.retrain_every, scheme=args.scheme,
+                             warm_start=not args.cold, warm_epochs=args.warm_epochs)
+    trading = TradingConfig(threshold=args.threshold, long_only=args.long_only, cost_bps=args.cost_bps,
+                            slippage_bps=args.slippage_bps, execution=args.execution)
+    return RunConfig(_data_config(args), windows, models, training, walk, trading)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,7 +197,37 @@ def _parser() -> argparse.ArgumentParser:
     _add_model_options(train)
     train.add_argument("--out", default="runs/latest", help="folder for the models and summary (default %(default)s)")
     train.set_defaults(command=_train)
+
+    backtest = commands.add_parser("backtest", help="walk-forward backtest; writes predictions.csv and metrics.csv")
+    _add_data_options(backtest)
+    _add_model_options(backtest)
+    _add_backtest_options(backtest)
+    backtest.add_argument("--out", default="runs/backtest", help="folder for the CSV files (default %(default)s)")
+    backtest.add_argument("--seeds", type=int, default=1, help="run seeds seed .. seed+N-1 and summarise them")
+    backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store")
+    backtest.set_defaults(command=_backtest)
     return parser
+
+
+def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
+    from engine.backtest import WalkForwardConfig
+    from engine.trading import TradingConfig
+
+    walk, trading = WalkForwardConfig(), TradingConfig()
+    group = parser.add_argument_group("walk-forward")
+    group.add_argument("--initial-train", type=int, default=walk.initial_train, help="bars before the first "
+                       "prediction (default %(default)s)")
+    group.add_argument("--retrain-every", type=int, default=walk.retrain_every, help="bars between retrains, 0 = "
+                       "train once (default %(default)s)")
+    group.add_argument("--scheme", choices=("expanding", "rolling"), default=walk.scheme)
+    group.add_argument("--cold", action="store_true", help="retrain from scratch instead of warm-starting")
+    group.add_argument("--warm-epochs", type=int, default=walk.warm_epochs)
+    group = parser.add_argument_group("trading")
+    group.add_argument("--threshold", type=float, default=trading.threshold, help="predicted return needed to trade")
+    group.add_argument("--long-only", action="store_true")
+    group.add_argument("--cost-bps", type=float, default=trading.cost_bps, help="commission per side, bps")
+    group.add_argument("--slippage-bps", type=float, default=trading.slippage_bps, help="slippage per side, bps")
+    group.add_argument("--execution", choices=("next_open", "next_close"), default=trading.execution)
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:

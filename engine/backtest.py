@@ -95,6 +95,14 @@ class FoldTraining:
 BacktestEvent = FoldDone | FoldTraining
 
 
+@dataclass(frozen=True)
+class WalkForward:
+    predictions: pd.DataFrame  # one row per decision bar and horizon
+    folds: list[Fold]
+    final_state: dict | None  # the last fold's weights, None if no fold finished
+    final_scalers: dict | None  # the last fold's scaler parameters (TickerScalers.to_dict)
+
+
 def fold_starts(n_bars: int, config: WalkForwardConfig, horizons: tuple[int, ...]) -> list[int]:
     """Bar positions where each fold's first target falls; fold k's decisions end where fold k+1's begin."""
     last = n_bars - max(horizons)
@@ -116,14 +124,14 @@ def walk_forward(
     *,
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> tuple[pd.DataFrame, list[Fold]]:
-    """Predictions of one model over one series: a row per decision bar and horizon, plus the folds."""
+) -> WalkForward:
+    """Predictions of one model over one series: a row per decision bar and horizon, the folds, the last model."""
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
     classification = windows.target == "direction"
     starts = fold_starts(len(bars), config, windows.horizons)
     h_min, h_max = min(windows.horizons), max(windows.horizons)
-    frames, folds, state = [], [], None
+    frames, folds, state, final_scalers = [], [], None, None
     for k, start in enumerate(starts):
         if stop():
             break
@@ -135,8 +143,8 @@ def walk_forward(
         val_start = test_start - round(config.val_fraction * test_start)
         samples, scalers = window_series(ticker, span, windows, val_start, test_start)
         warm = config.warm_start and state is not None
-        fold_training = replace(training, seed=training.seed + k, epochs=config.warm_epochs if warm else
-                                training.epochs)
+        epochs = min(config.warm_epochs, training.epochs) if warm else training.epochs
+        fold_training = replace(training, seed=training.seed + k, epochs=epochs)
         trained = train_model(
             model_config, samples["train"].x, samples["train"].y, samples["val"].x, samples["val"].y, fold_training,
             classification=classification, initial_state=state if warm else None, should_stop=stop,
@@ -144,7 +152,7 @@ def walk_forward(
         )
         if trained.outcome.reason == "cancelled":
             break
-        state = trained.model.state_dict()
+        state, final_scalers = trained.model.state_dict(), scalers.to_dict()
         test = samples["test"]
         outputs = predict(trained.model, test.x, classification=classification)
         if scalers.target is not None:
@@ -163,7 +171,8 @@ def walk_forward(
         folds.append(fold)
         emit(FoldDone(fold, len(starts), predictions))
     columns = ["date", "target_date", "ticker", "model", "horizon", "fold", "reference_close", "actual", "predicted"]
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)), folds
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return WalkForward(predictions, folds, state, final_scalers)
 
 
 def _prediction_rows(ticker, label, fold, test, actual, predicted, windows: WindowConfig) -> pd.DataFrame:

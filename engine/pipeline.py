@@ -85,13 +85,19 @@ def evaluate_on_test(trained: TrainedModel, data: WindowedData, config: RunConfi
 LINEAR_BASELINE = "linear (baseline)"
 
 
+@dataclass(frozen=True)
+class BacktestRun:
+    result: BacktestResult
+    models: dict[tuple[str, str], tuple[dict, dict]]  # (ticker, model) → final weights, scaler parameters
+
+
 def run_backtest(
     config: RunConfig,
     bars_by_ticker: dict[str, pd.DataFrame],
     *,
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> BacktestResult:
+) -> BacktestRun:
     """Walk every model forward over every series, then trade and score it beside the baselines.
 
     A linear model on the same windows always runs too (as "linear (baseline)" unless the user
@@ -100,14 +106,17 @@ def run_backtest(
     labelled = dict(zip(model_labels(config.models), config.models))
     if "linear" not in labelled:
         labelled[LINEAR_BASELINE] = ModelConfig(arch="linear", init=config.models[0].init)
-    predictions, folds = [], []
+    predictions, folds, models = [], [], {}
     for ticker, bars in bars_by_ticker.items():
         for label, model_config in labelled.items():
             if should_stop is not None and should_stop():
                 break
-            rows, model_folds = walk_forward(ticker, bars, label, model_config, config.windows, config.training,
-                                             config.walk_forward, on_event=on_event, should_stop=should_stop)
-            predictions.append(rows)
-            folds += model_folds
+            walked = walk_forward(ticker, bars, label, model_config, config.windows, config.training,
+                                  config.walk_forward, on_event=on_event, should_stop=should_stop)
+            predictions.append(walked.predictions)
+            folds += walked.folds
+            if walked.final_state is not None:
+                models[(ticker, label)] = (walked.final_state, walked.final_scalers)
     frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
-    return evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading)
+    result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading)
+    return BacktestRun(result, models)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from engine.backtest import Fold, expected_return, predicted_price
+from engine.files import write_atomically
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics, periods_per_year, trading_metrics
 from engine.trading import TradingConfig, hold_for, signals, simulate
@@ -130,3 +132,11 @@ def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFra
             f"non-overlapping. Costs {trading.cost_bps:g} bps + slippage {trading.slippage_bps:g} bps per side. "
             f"Annualised geometrically with the data's own calendar (bars a year: {calendars}); "
             f"risk-free rate {trading.risk_free_rate:.2%} a year. Buy & Hold trades the same dates without costs.")
+
+
+def export_csv(result: BacktestResult, directory: Path) -> list[Path]:
+    """Write predictions.csv, metrics.csv, equity.csv, trades.csv and folds.csv, each atomically."""
+    tables = {"predictions": result.predictions, "metrics": result.metrics, "equity": result.equity,
+              "trades": result.trades, "folds": pd.DataFrame([asdict(fold) for fold in result.folds])}
+    return [write_atomically(Path(directory) / f"{name}.csv", lambda file, frame=frame: frame.to_csv(file, index=False))
+            for name, frame in tables.items()]

@@ -105,6 +105,12 @@ class TickerScalers:
     features: StandardScaler | MinMaxScaler | None
     target: StandardScaler | MinMaxScaler | None
 
+    def to_dict(self) -> dict:
+        """The fitted parameters as plain lists, for JSON (never pickled)."""
+        return {role: None if scaler is None else {"kind": type(scaler).__name__, **{
+                    name: getattr(scaler, name).tolist() for name in _SCALER_PARAMETERS[type(scaler)]}}
+                for role, scaler in (("features", self.features), ("target", self.target))}
+
 
 @dataclass(frozen=True)
 class WindowedData:
@@ -219,6 +225,10 @@ def _require_enough(ticker: str, n_bars: int, config: WindowConfig, segments: Ma
             f"samples (at least {MIN_TRAIN_SAMPLES} training samples and one of each other split are needed). "
             "Use a shorter window or horizon, a longer date range, or daily instead of monthly bars."
         )
+
+
+_SCALER_PARAMETERS = {StandardScaler: ("mean_", "scale_", "var_"),
+                      MinMaxScaler: ("min_", "scale_", "data_min_", "data_max_")}
 
 
 def _make_scaler(kind: ScalerKind) -> StandardScaler | MinMaxScaler | None:

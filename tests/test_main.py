@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from engine.runs import RunConfig
@@ -48,3 +49,28 @@ def test_expected_errors_exit_non_zero_with_one_line_and_no_traceback(args, mess
 def test_run_config_round_trips_through_json():
     config = RunConfig()
     assert RunConfig.from_json(config.to_json()) == config
+
+
+def test_backtest_writes_predictions_and_metrics_csv_and_stores_the_run(tmp_path, capsys):
+    args = ["backtest", "--ticker", "SP500", "--arch", "gru", "--arch", "mlp", *TINY, "--horizons", "1,5",
+            "--initial-train", "600", "--retrain-every", "300", "--out", str(tmp_path)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "fold 1/" in printed and "stored as run" in printed
+    predictions = pd.read_csv(tmp_path / "predictions.csv", parse_dates=["date", "target_date"])
+    assert {"date", "ticker", "model", "horizon", "fold", "actual", "predicted", "signal", "position",
+            "strategy_return", "equity", "benchmark_equity"} <= set(predictions.columns)
+    assert set(predictions["model"]) == {"gru", "mlp", "linear (baseline)"}
+    assert (predictions["target_date"] > predictions["date"]).all()
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert {"Buy & Hold", "Naive (no change)"} <= set(metrics["model"])
+    assert {"Sharpe Ratio", "Max. Drawdown [%]", "Theil's U", "MASE"} <= set(metrics.columns)
+
+
+def test_backtest_over_several_seeds_summarises_them(tmp_path):
+    args = ["backtest", "--ticker", "SP500", "--arch", "mlp", *TINY, "--initial-train", "600", "--retrain-every",
+            "0", "--seeds", "2", "--no-store", "--out", str(tmp_path)]
+    assert main(args) == 0
+    summary = pd.read_csv(tmp_path / "seeds_summary.csv")
+    assert (summary.loc[summary["model"] == "mlp", "runs"] == 2).all()
+    assert "Return [%] std" in summary.columns

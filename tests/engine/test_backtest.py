@@ -43,8 +43,9 @@ def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
 def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule):
     cut = 300
     model = ModelConfig(arch=arch, **TINY)
-    clean, _ = walk_forward("GOOG", bars, arch, model, WINDOWS, TRAINING, schedule)
-    noisy, _ = walk_forward("GOOG", _noise_after(bars, cut), arch, model, WINDOWS, TRAINING, schedule)
+    clean = walk_forward("GOOG", bars, arch, model, WINDOWS, TRAINING, schedule)
+    noisy = walk_forward("GOOG", _noise_after(bars, cut), arch, model, WINDOWS, TRAINING, schedule)
+    clean, noisy = clean.predictions, noisy.predictions
     cutoff = bars.index[cut]
     before_clean, before_noisy = clean[clean["date"] <= cutoff], noisy[noisy["date"] <= cutoff]
     assert len(before_clean) > 50
@@ -55,8 +56,8 @@ def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule)
 
 def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=50)
-    predictions, folds = walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp", **TINY), WINDOWS, TRAINING,
-                                      schedule)
+    walked = walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp", **TINY), WINDOWS, TRAINING, schedule)
+    predictions, folds = walked.predictions, walked.folds
     assert [f.index for f in folds] == list(range(len(fold_starts(len(bars), schedule, WINDOWS.horizons))))
     for fold, following in zip(folds, folds[1:]):
         assert fold.test_end < following.test_start
@@ -68,7 +69,8 @@ def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
 def test_retraining_every_0_bars_equals_a_single_training(bars):
     model = ModelConfig(arch="gru", **TINY)
     schedule = WalkForwardConfig(initial_train=200, retrain_every=0)
-    predictions, folds = walk_forward("GOOG", bars, "gru", model, WINDOWS, TRAINING, schedule)
+    walked = walk_forward("GOOG", bars, "gru", model, WINDOWS, TRAINING, schedule)
+    predictions, folds = walked.predictions, walked.folds
     assert len(folds) == 1
     val_start = 200 - round(0.15 * 200)
     samples, scalers = window_series("GOOG", bars, WINDOWS, val_start, 200)
@@ -80,7 +82,7 @@ def test_retraining_every_0_bars_equals_a_single_training(bars):
 
 def test_warm_start_carries_weights_across_folds(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=60, warm_epochs=1)
-    _, folds = walk_forward("GOOG", bars, "lstm", ModelConfig(arch="lstm", **TINY), WINDOWS, TRAINING, schedule)
+    folds = walk_forward("GOOG", bars, "lstm", ModelConfig(arch="lstm", **TINY), WINDOWS, TRAINING, schedule).folds
     assert [f.warm_started for f in folds] == [False] + [True] * (len(folds) - 1)
     assert all(f.epochs_run == 1 for f in folds[1:])
 
@@ -88,7 +90,7 @@ def test_warm_start_carries_weights_across_folds(bars):
 def test_a_backtest_puts_every_model_beside_the_baselines(bars):
     config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="gru", **TINY),), training=TRAINING,
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=100))
-    result = run_backtest(config, {"GOOG": bars})
+    result = run_backtest(config, {"GOOG": bars}).result
     assert set(result.metrics["model"]) == {"gru", LINEAR_BASELINE, "Buy & Hold", "Naive (no change)"}
     assert set(result.predictions["horizon"]) == {1, 3}
     naive = result.metrics[result.metrics["model"] == "Naive (no change)"]
@@ -105,7 +107,7 @@ def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
     config = RunConfig(windows=WindowConfig(window=8, target="close", features=("close",)),
                        models=(ModelConfig(arch="mlp"),), training=TrainConfig(epochs=30, device="cpu", patience=0),
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=0))
-    result = run_backtest(config, {"GOOG": bars})
+    result = run_backtest(config, {"GOOG": bars}).result
     assert any("lagged copy of the last price" in warning for warning in result.warnings)
 
 

@@ -1,0 +1,231 @@
+"""The run store: every finished backtest, with what rebuilds it, in one SQLite file.
+
+A run is written in a single transaction (config, seed, data fingerprint, metrics,
+predictions, equity, trades, folds, final models and scalers), so a crash or a kill
+leaves either the whole run or none of it. Tables are stored as gzipped CSV, models as
+state_dict bytes read back with torch.load(weights_only=True).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import platformdirs
+import torch
+
+from engine.backtest import Fold
+from engine.errors import WorkbenchError
+from engine.results import BacktestResult
+from engine.runs import RunConfig
+
+SCHEMA_VERSION = 1
+_TABLES = ("predictions", "metrics", "equity", "trades")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    data_fingerprint TEXT NOT NULL,
+    folds TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    conventions TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tables (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    csv_gz BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS models (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    ticker TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state BLOB NOT NULL,
+    scalers TEXT NOT NULL,
+    PRIMARY KEY (run_id, ticker, model)
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    created: str
+    name: str
+    config: RunConfig
+    data_fingerprint: str
+    result: BacktestResult
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("stock-workbench")) / "runs.sqlite"
+
+
+def data_fingerprint(bars_by_ticker: Mapping[str, pd.DataFrame]) -> str:
+    """A short hash of every bar a run saw: equal fingerprints mean equal data."""
+    digest = hashlib.sha256()
+    for ticker in sorted(bars_by_ticker):
+        bars = bars_by_ticker[ticker]
+        digest.update(ticker.encode())
+        digest.update(bars.index.asi8.tobytes())
+        digest.update(np.ascontiguousarray(bars.to_numpy(dtype=np.float64)).tobytes())
+    return digest.hexdigest()[:16]
+
+
+class RunStore:
+    """Open with `with RunStore(path) as store:`; a damaged or locked file is a clear WorkbenchError."""
+
+    def __init__(self, path: Path | None = None, *, timeout_s: float = 5.0):
+        self.path = Path(path) if path is not None else default_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(self.path, timeout=timeout_s)
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            with self._connection:
+                self._connection.executescript(_SCHEMA)
+                self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                                         (str(SCHEMA_VERSION),))
+        except sqlite3.DatabaseError as error:
+            raise self._unusable(error) from error
+        except OSError as error:
+            raise WorkbenchError(f"Cannot open the run store {self.path}: {error.strerror}. Check that the folder "
+                                 "exists and can be written to.") from error
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def save(self, config: RunConfig, result: BacktestResult, *, fingerprint: str, name: str = "",
+             models: Mapping[tuple[str, str], tuple[Mapping, Mapping]] | None = None) -> int:
+        """Write a whole run in one transaction and return its id."""
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        label = name or f"{'+'.join(config.data.tickers + tuple(Path(p).stem for p in config.data.csv_files))} · " \
+                        f"{', '.join(m.arch for m in config.models)}"
+        folds = json.dumps([_fold_to_dict(fold) for fold in result.folds])
+        try:
+            with self._connection:
+                cursor = self._connection.execute(
+                    "INSERT INTO runs (created, name, config, seed, data_fingerprint, folds, warnings, conventions) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created, label, config.to_json(), config.training.seed, fingerprint, folds,
+                     json.dumps(list(result.warnings)), result.conventions))
+                run_id = cursor.lastrowid
+                self._connection.executemany(
+                    "INSERT INTO tables VALUES (?, ?, ?)",
+                    [(run_id, table, _frame_to_blob(getattr(result, table))) for table in _TABLES])
+                self._connection.executemany(
+                    "INSERT INTO models VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, ticker, model, _state_to_blob(state), json.dumps(scalers))
+                     for (ticker, model), (state, scalers) in (models or {}).items()])
+        except sqlite3.DatabaseError as error:
+            raise self._unusable(error) from error
+        return run_id
+
+    def list_runs(self) -> pd.DataFrame:
+        """One row per stored run, newest first: id, created, name, seed, data_fingerprint, tickers, models."""
+        rows = self._query("SELECT id, created, name, seed, data_fingerprint, config FROM runs ORDER BY id DESC")
+        records = []
+        for run_id, created, name, seed, fingerprint, config_json in rows:
+            config = json.loads(config_json)
+            records.append({"id": run_id, "created": created, "name": name, "seed": seed,
+                            "data_fingerprint": fingerprint, "tickers": ", ".join(config["data"]["tickers"]),
+                            "models": ", ".join(m["arch"] for m in config["models"])})
+        return pd.DataFrame(records, columns=["id", "created", "name", "seed", "data_fingerprint", "tickers",
+                                              "models"])
+
+    def load(self, run_id: int) -> StoredRun:
+        rows = self._query("SELECT created, name, config, data_fingerprint, folds, warnings, conventions "
+                           "FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise WorkbenchError(f"There is no stored run {run_id}: pick one from the list of runs.")
+        created, name, config_json, fingerprint, folds, warnings, conventions = rows[0]
+        tables = dict(self._query("SELECT name, csv_gz FROM tables WHERE run_id = ?", (run_id,)))
+        frames = {table: _blob_to_frame(tables[table]) for table in _TABLES}
+        result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
+                                warnings=tuple(json.loads(warnings)), conventions=conventions)
+        return StoredRun(run_id, created, name, RunConfig.from_json(config_json), fingerprint, result)
+
+    def load_model_state(self, run_id: int, ticker: str, model: str) -> tuple[dict, dict]:
+        """The final fold's weights (a state_dict) and scaler parameters of one model."""
+        rows = self._query("SELECT state, scalers FROM models WHERE run_id = ? AND ticker = ? AND model = ?",
+                           (run_id, ticker, model))
+        if not rows:
+            raise WorkbenchError(f"Run {run_id} has no saved model {model!r} for {ticker}.")
+        state, scalers = rows[0]
+        return torch.load(io.BytesIO(state), map_location="cpu", weights_only=True), json.loads(scalers)
+
+    def delete(self, run_id: int) -> None:
+        try:
+            with self._connection:
+                self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        except sqlite3.DatabaseError as error:
+            raise self._unusable(error) from error
+
+    def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise self._unusable(error) from error
+
+    def _unusable(self, error: sqlite3.DatabaseError) -> WorkbenchError:
+        if "locked" in str(error):
+            return WorkbenchError(f"The run store {self.path} is locked by another program (perhaps a second "
+                                  "copy of the app): close it and try again.")
+        return WorkbenchError(f"The run store {self.path} is damaged ({error}). Move the file aside to start a "
+                              "new store; your data cache and exported files are not affected.")
+
+
+def seed_summary(metrics: list[pd.DataFrame]) -> pd.DataFrame:
+    """Mean and standard deviation of every numeric metric over runs that differ only in their seed."""
+    stacked = pd.concat(metrics, ignore_index=True)
+    numeric = stacked.select_dtypes("number").columns.drop("horizon", errors="ignore")
+    grouped = stacked.groupby(["ticker", "model", "horizon"], sort=False)[list(numeric)]
+    summary = grouped.agg(["mean", "std"])
+    summary.columns = [f"{name} {stat}" for name, stat in summary.columns]
+    return summary.assign(runs=grouped.size()).reset_index()
+
+
+def _frame_to_blob(frame: pd.DataFrame) -> bytes:
+    return gzip.compress(frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S").encode())
+
+
+def _blob_to_frame(blob: bytes) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(gzip.decompress(blob)))
+    for column in frame.columns:
+        if column in {"date", "target_date", "realized_date", "entry_time", "exit_time", "Start", "End"}:
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _state_to_blob(state: Mapping) -> bytes:
+    buffer = io.BytesIO()
+    torch.save({name: tensor.detach().cpu() for name, tensor in state.items()}, buffer)
+    return buffer.getvalue()
+
+
+def _fold_to_dict(fold: Fold) -> dict:
+    return {key: value.isoformat() if isinstance(value, pd.Timestamp) else value
+            for key, value in asdict(fold).items()}
+
+
+def _fold_from_dict(data: Mapping) -> Fold:
+    return Fold(**{key: pd.Timestamp(value) if key.endswith(("_start", "_end")) and value else value
+                   for key, value in data.items()})

@@ -1,0 +1,149 @@
+"""The run store: whole runs round-trip, damage and locks are reported, kill -9 loses no finished run."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.backtest import WalkForwardConfig
+from engine.errors import WorkbenchError
+from engine.pipeline import run_backtest
+from engine.runs import RunConfig
+from engine.store import RunStore, data_fingerprint, seed_summary
+from engine.train import TrainConfig, predict
+from engine.windows import WindowConfig
+from models import ModelConfig, build_model
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("log_return",)),
+                   models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                   training=TrainConfig(epochs=2, device="cpu", patience=0),
+                   walk_forward=WalkForwardConfig(initial_train=150, retrain_every=80))
+
+
+@pytest.fixture(scope="module")
+def bars(shared_data):
+    frame = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+    frame.columns = [c.lower() for c in frame.columns]
+    return {"GOOG": frame.iloc[:330].astype(float)}
+
+
+@pytest.fixture(scope="module")
+def run(bars):
+    return run_backtest(CONFIG, bars)
+
+
+def test_a_stored_run_comes_back_whole(tmp_path, bars, run):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = store.save(CONFIG, run.result, fingerprint=data_fingerprint(bars), models=run.models)
+        stored = store.load(run_id)
+    assert stored.config == CONFIG and stored.data_fingerprint == data_fingerprint(bars)
+    pd.testing.assert_frame_equal(stored.result.predictions, run.result.predictions, check_dtype=False)
+    pd.testing.assert_frame_equal(stored.result.metrics, run.result.metrics, check_dtype=False)
+    assert stored.result.folds == run.result.folds and stored.result.conventions == run.result.conventions
+
+
+def test_a_stored_model_predicts_as_the_trained_one(tmp_path, bars, run):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = store.save(CONFIG, run.result, fingerprint="x", models=run.models)
+        state, scalers = store.load_model_state(run_id, "GOOG", "mlp")
+    model = build_model(CONFIG.models[0], 8, 1, 2)
+    model.load_state_dict(state)
+    original = build_model(CONFIG.models[0], 8, 1, 2)
+    original.load_state_dict(run.models[("GOOG", "mlp")][0])
+    x = np.random.default_rng(0).normal(size=(4, 8, 1)).astype(np.float32)
+    np.testing.assert_array_equal(predict(model, x), predict(original, x))
+    assert scalers["features"]["kind"] == "StandardScaler" and len(scalers["target"]["mean_"]) == 2
+
+
+def test_listing_and_deleting_runs(tmp_path, run):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        first = store.save(CONFIG, run.result, fingerprint="a")
+        second = store.save(CONFIG, run.result, fingerprint="b", name="second try")
+        listed = store.list_runs()
+        assert list(listed["id"]) == [second, first] and listed["name"].iloc[0] == "second try"
+        store.delete(first)
+        assert list(store.list_runs()["id"]) == [second]
+        with pytest.raises(WorkbenchError, match=f"no stored run {first}"):
+            store.load(first)
+
+
+def test_a_damaged_store_is_reported_and_left_alone(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(WorkbenchError, match="is damaged .* Move the file aside"):
+        RunStore(path)
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_a_locked_store_is_reported(tmp_path, run):
+    path = tmp_path / "runs.sqlite"
+    RunStore(path).close()
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(WorkbenchError, match="locked by another program"):
+            with RunStore(path, timeout_s=0.1) as store:
+                store.save(CONFIG, run.result, fingerprint="x")
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_seed_summary_gives_mean_and_std(run):
+    shifted = run.result.metrics.copy()
+    shifted["Return [%]"] = shifted["Return [%]"] + 2.0
+    summary = seed_summary([run.result.metrics, shifted])
+    row = summary[(summary["model"] == "mlp") & (summary["horizon"] == 1)].iloc[0]
+    original = run.result.metrics.query("model == 'mlp' and horizon == 1")["Return [%]"].iloc[0]
+    assert row["Return [%] mean"] == pytest.approx(original + 1.0)
+    assert row["Return [%] std"] == pytest.approx(np.sqrt(2.0))
+    assert row["runs"] == 2
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import pickle, sys, time, sqlite3
+    from engine.store import RunStore
+    config, result = pickle.load(open(sys.argv[2], "rb"))
+    store = RunStore(sys.argv[1])
+    for _ in range(2):
+        store.save(config, result, fingerprint="done")
+    real_executemany = sqlite3.Connection.executemany
+    connection = store._connection
+    class Slow:  # stalls inside the third run's transaction, after its first rows
+        def __getattr__(self, name):
+            return getattr(connection, name)
+        def __enter__(self):
+            return connection.__enter__()
+        def __exit__(self, *info):
+            return connection.__exit__(*info)
+        def executemany(self, *args):
+            real_executemany(connection, *args)
+            print("inside-transaction", flush=True)
+            time.sleep(60)
+    store._connection = Slow()
+    store.save(config, result, fingerprint="killed")
+""")
+
+
+def test_kill_9_during_a_save_keeps_every_finished_run(tmp_path, run):
+    import pickle
+
+    path, payload = tmp_path / "runs.sqlite", tmp_path / "payload.pickle"
+    payload.write_bytes(pickle.dumps((CONFIG, run.result)))
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path), str(payload)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert writer.stdout.readline().strip() == "inside-transaction"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    with RunStore(path) as store:
+        listed = store.list_runs()
+        assert list(listed["data_fingerprint"]) == ["done", "done"]
+        for run_id in listed["id"]:
+            assert len(store.load(run_id).result.predictions) == len(run.result.predictions)
