@@ -48,10 +48,10 @@ class WindowConfig:
         _check(not unknown, f"Unknown feature(s) {unknown}: choose from {list(FEATURES)}.")
         _check(self.target in TARGETS, f"Unknown target {self.target!r}: choose from {list(TARGETS)}.")
         _check(bool(self.horizons), "No horizon given: predict at least one bar ahead, e.g. horizons 1.")
-        _check(min(self.horizons) >= 1, f"Horizons must be 1 or more bars ahead, got {list(self.horizons)}.")
-        _check(len(set(self.horizons)) == len(self.horizons), f"Horizons repeat: {list(self.horizons)}.")
-        _check(self.window >= 1, f"Window must be at least 1 bar, got {self.window}.")
-        _check(self.volatility_window >= 2, f"Volatility window must be at least 2 bars, got {self.volatility_window}.")
+        _check(min(self.horizons) >= 1, f"Horizons must be 1 or more bars ahead, got {list(self.horizons)}: use e.g. 1 (the next bar) or 1, 5, 20.")
+        _check(len(set(self.horizons)) == len(self.horizons), f"Horizons repeat: {list(self.horizons)}: list each horizon once.")
+        _check(self.window >= 1, f"Window must be at least 1 bar, got {self.window}: use e.g. 30 bars of history per sample.")
+        _check(self.volatility_window >= 2, f"Volatility window must be at least 2 bars, got {self.volatility_window}: use e.g. 20.")
         _check(self.scaler in ("standard", "minmax", "none"), f"Unknown scaler {self.scaler!r}: standard, minmax or none.")
         by_date = self.val_start is not None or self.test_start is not None
         if by_date:

@@ -6,7 +6,7 @@ from engine.data.frame import OHLCV_COLUMNS
 from engine.data.loader import LoadedSeries, load_ticker, load_tickers
 from engine.data.quality import QualityReport
 from engine.data.samples import SAMPLE_TICKERS, load_sample
-from engine.data.validate import require_rows, validate_ohlcv
+from engine.data.validate import validate_ohlcv
 from engine.data.yahoo import DownloadError, download_yahoo
 
 __all__ = [
@@ -21,6 +21,5 @@ __all__ = [
     "load_ticker",
     "load_tickers",
     "read_ohlcv_csv",
-    "require_rows",
     "validate_ohlcv",
 ]

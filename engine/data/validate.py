@@ -69,15 +69,6 @@ def validate_ohlcv(
     return canonical, build_report(canonical, source, nan_rows_dropped=dropped, nan_rows_filled=filled)
 
 
-def require_rows(source: str, have: int, need: int, detail: str) -> None:
-    """Raise if a series is too short, e.g. detail='the window (60) + horizon (5) + split'."""
-    if have < need:
-        raise WorkbenchError(
-            f"{source} has {have} rows but {detail} need at least {need}: use a shorter window, "
-            "a longer date range, or daily instead of monthly bars."
-        )
-
-
 def _where(source: str, rows: np.ndarray, dates: pd.DatetimeIndex, i: int) -> str:
     return f"{source}, row {rows[i]} ({format_ts(dates[i])})"
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.data import OHLCV_COLUMNS, require_rows, validate_ohlcv
+from engine.data import OHLCV_COLUMNS, validate_ohlcv
 from engine.errors import WorkbenchError
 
 
@@ -120,18 +120,6 @@ def test_adj_close_column_scales_prices():
 
     assert adjusted.iloc[0].tolist() == [5.0, 6.0, 4.5, 5.5, 100.0]
     assert list(adjusted.columns) == list(OHLCV_COLUMNS)
-
-
-def test_require_rows_says_what_to_change():
-    require_rows("SP500", 400, 400, "the window (60) + horizon (5) + split")
-
-    with pytest.raises(WorkbenchError) as error:
-        require_rows("SP500", 120, 400, "the window (60) + horizon (5) + split")
-
-    assert str(error.value) == (
-        "SP500 has 120 rows but the window (60) + horizon (5) + split need at least 400: use a shorter window, "
-        "a longer date range, or daily instead of monthly bars."
-    )
 
 
 @given(
