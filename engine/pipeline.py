@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.backtest import BacktestEvent, walk_forward
+from engine.backtest import BacktestEvent, FoldDone, walk_forward
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics
-from engine.results import BacktestResult, evaluate
+from engine.results import BacktestResult, evaluate, trade_forecasts
 from engine.runs import DataConfig, RunConfig
 from engine.train import TrainedModel, TrainEvent, predict, train_model
 from engine.windows import WindowedData
@@ -86,6 +86,16 @@ LINEAR_BASELINE = "linear (baseline)"
 
 
 @dataclass(frozen=True)
+class EquityProgress:
+    """Event: the equity curve of one model and horizon over the folds finished so far."""
+
+    ticker: str
+    model: str
+    horizon: int
+    periods: pd.DataFrame  # Simulation.periods: position, equity, benchmark_equity, drawdown, ... per bar
+
+
+@dataclass(frozen=True)
 class BacktestRun:
     result: BacktestResult
     models: dict[tuple[str, str], tuple[dict, dict]]  # (ticker, model) → final weights, scaler parameters
@@ -111,8 +121,9 @@ def run_backtest(
         for label, model_config in labelled.items():
             if should_stop is not None and should_stop():
                 break
+            live = None if on_event is None else _with_live_equity(on_event, bars, config)
             walked = walk_forward(ticker, bars, label, model_config, config.windows, config.training,
-                                  config.walk_forward, on_event=on_event, should_stop=should_stop)
+                                  config.walk_forward, on_event=live, should_stop=should_stop)
             predictions.append(walked.predictions)
             folds += walked.folds
             if walked.final_state is not None:
@@ -120,3 +131,20 @@ def run_backtest(
     frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
     result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading)
     return BacktestRun(result, models)
+
+
+def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig) -> Callable:
+    """Pass events on, and after each fold add the equity curves traded on the predictions so far."""
+    done: list[pd.DataFrame] = []
+
+    def forward(event) -> None:
+        on_event(event)
+        if not isinstance(event, FoldDone):
+            return
+        done.append(event.predictions)
+        so_far = pd.concat(done).set_index("date").sort_index()
+        for horizon, forecasts in so_far.groupby("horizon"):
+            _, simulation = trade_forecasts(forecasts, bars, config.windows.target, int(horizon), config.trading)
+            on_event(EquityProgress(event.fold.ticker, event.fold.model, int(horizon), simulation.periods))
+
+    return forward

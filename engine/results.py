@@ -12,7 +12,7 @@ from engine.backtest import Fold, expected_return, predicted_price
 from engine.files import write_atomically
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics, periods_per_year, trading_metrics
-from engine.trading import TradingConfig, hold_for, signals, simulate
+from engine.trading import Simulation, TradingConfig, hold_for, signals, simulate
 
 BUY_AND_HOLD, NAIVE = "Buy & Hold", "Naive (no change)"
 LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
@@ -39,9 +39,7 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
     for (ticker, model, horizon), group in predictions.groupby(["ticker", "model", "horizon"], sort=False):
         bars = bars_by_ticker[ticker]
         group = group.set_index("date").sort_index()
-        raw_signal = signals(expected_return(group, target), trading)
-        decisions = hold_for(raw_signal, int(horizon))
-        simulation = simulate(bars, decisions, trading)
+        raw_signal, simulation = trade_forecasts(group, bars, target, int(horizon), trading)
         per_year = periods_per_year(bars.index)
         keys = {"ticker": ticker, "model": model, "horizon": horizon}
         rows.append(_trading_columns(group, raw_signal, simulation.periods, bars.index, keys))
@@ -64,6 +62,13 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
         warnings=tuple(warnings),
         conventions=_conventions(trading, bars_by_ticker),
     )
+
+
+def trade_forecasts(forecasts: pd.DataFrame, bars: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
+                    ) -> tuple[pd.Series, Simulation]:
+    """The raw signal of each forecast (indexed by decision date) and the simulation of trading them."""
+    raw_signal = signals(expected_return(forecasts, target), trading)
+    return raw_signal, simulate(bars, hold_for(raw_signal, horizon), trading)
 
 
 def _trading_columns(group, signal, periods, index, keys) -> pd.DataFrame:

@@ -115,3 +115,20 @@ def test_too_long_an_initial_span_is_refused(bars):
     with pytest.raises(WorkbenchError, match="leaves nothing to test"):
         walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp"), WINDOWS, TRAINING,
                      WalkForwardConfig(initial_train=len(bars)))
+
+
+def test_progress_events_grow_the_equity_curve_fold_by_fold(bars):
+    from engine.backtest import FoldDone, FoldTraining
+    from engine.pipeline import EquityProgress
+
+    config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="linear"),), training=TRAINING,
+                       walk_forward=WalkForwardConfig(initial_train=200, retrain_every=70))
+    events = []
+    result = run_backtest(config, {"GOOG": bars}, on_event=events.append).result
+    folds = [e for e in events if isinstance(e, FoldDone)]
+    curves = [e for e in events if isinstance(e, EquityProgress) and e.horizon == 1]
+    assert len(folds) == len(curves) == 4 and any(isinstance(e, FoldTraining) for e in events)
+    lengths = [len(c.periods) for c in curves]
+    assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
+    final = result.equity.query("model == 'linear' and horizon == 1")["equity"].to_numpy()
+    np.testing.assert_allclose(curves[-1].periods["equity"].to_numpy(), final)
