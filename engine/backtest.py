@@ -6,13 +6,14 @@ reaches into it are purged), so every prediction uses data available at its time
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
+from engine.config import DictConfig, require
 from engine.errors import WorkbenchError
 from engine.features import target_to_price
 from engine.train import TrainConfig, TrainEvent, predict, train_model
@@ -21,7 +22,9 @@ from models import ModelConfig
 
 
 @dataclass(frozen=True)
-class WalkForwardConfig:
+class WalkForwardConfig(DictConfig):
+    section: ClassVar[str] = "walk-forward setting(s)"
+
     initial_train: int = 1260  # bars before the first prediction (1260 ≈ 5 years of daily bars)
     scheme: Literal["expanding", "rolling"] = "expanding"  # rolling keeps the last initial_train bars only
     retrain_every: int = 63  # bars between retrains (63 ≈ a quarter); 0 = train once
@@ -30,26 +33,13 @@ class WalkForwardConfig:
     val_fraction: float = 0.15  # the latest part of each training span, for early stopping
 
     def __post_init__(self) -> None:
-        checks = [
+        require([
             (self.initial_train >= 2, f"The initial training span must be at least 2 bars, got {self.initial_train}."),
             (self.scheme in ("expanding", "rolling"), f"Unknown scheme {self.scheme!r}: expanding or rolling."),
             (self.retrain_every >= 0, f"Retrain every must be 0 (train once) or more bars, got {self.retrain_every}."),
             (self.warm_epochs >= 1, f"Warm-start epochs must be at least 1, got {self.warm_epochs}."),
             (0 <= self.val_fraction < 0.5, f"Validation fraction must be in [0, 0.5), got {self.val_fraction}."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise WorkbenchError(message)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> WalkForwardConfig:
-        known = {f.name for f in fields(cls)}
-        if unknown := set(data) - known:
-            raise WorkbenchError(f"Unknown walk-forward setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
-        return cls(**data)
+        ])
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,14 @@ import numpy as np
 import pandas as pd
 
 from engine.backtest import Fold, expected_return, predicted_price
-from engine.files import write_atomically
 from engine.features import no_change_forecast, target_to_price
-from engine.metrics import classification_metrics, forecast_metrics, periods_per_year, trading_metrics
+from engine.files import write_atomically
+from engine.metrics import (
+    classification_metrics,
+    forecast_metrics,
+    periods_per_year,
+    trading_metrics,
+)
 from engine.trading import Simulation, TradingConfig, hold_for, signals, simulate
 
 BUY_AND_HOLD, NAIVE = "Buy & Hold", "Naive (no change)"

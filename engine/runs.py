@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
 
 from engine.backtest import WalkForwardConfig
+from engine.config import DictConfig
 from engine.errors import WorkbenchError
 from engine.trading import TradingConfig
 from engine.train import TrainConfig
@@ -17,8 +18,10 @@ RUN_CONFIG_VERSION = 1
 
 
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(DictConfig):
     """Which bars a run uses: bundled/cached/downloaded tickers and the user's CSV files."""
+
+    section: ClassVar[str] = "data setting(s)"
 
     tickers: tuple[str, ...] = ("SP500",)
     csv_files: tuple[str, ...] = ()  # paths; each file is one series named after its file
@@ -35,13 +38,6 @@ class DataConfig:
             raise WorkbenchError("No data chosen: pick at least one ticker (e.g. SP500) or import a CSV file.")
         if self.nan_policy not in ("drop", "ffill"):
             raise WorkbenchError(f"Unknown missing-value policy {self.nan_policy!r}: choose drop or ffill.")
-
-    def to_dict(self) -> dict:
-        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> DataConfig:
-        return _from_dict(cls, data, "data")
 
 
 @dataclass(frozen=True)
@@ -91,9 +87,3 @@ class RunConfig:
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise WorkbenchError(f"The run configuration is damaged ({error}): re-create the run.") from error
 
-
-def _from_dict(cls, data: Mapping, section: str):
-    known = {f.name for f in fields(cls)}
-    if unknown := set(data) - known:
-        raise WorkbenchError(f"Unknown {section} setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
-    return cls(**data)

@@ -7,20 +7,22 @@ next execution, so its return for the period ending at bar t+2 is P[t+2] / P[t+1
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
+from engine.config import DictConfig, require
 from engine.errors import WorkbenchError
 
 Execution = Literal["next_open", "next_close"]
 
 
 @dataclass(frozen=True)
-class TradingConfig:
+class TradingConfig(DictConfig):
+    section: ClassVar[str] = "trading setting(s)"
+
     threshold: float = 0.0  # predicted return (0.001 = 0.1%) needed to take a position
     long_only: bool = False  # a predicted fall means flat instead of short
     position_size: float = 1.0  # fraction of equity each position holds
@@ -31,26 +33,13 @@ class TradingConfig:
     risk_free_rate: float = 0.0  # annual, for Sharpe, Sortino and alpha
 
     def __post_init__(self) -> None:
-        checks = [
+        require([
             (self.threshold >= 0, f"Signal threshold must be 0 or more, got {self.threshold}."),
             (0 < self.position_size <= 1, f"Position size must be in (0, 1], got {self.position_size}."),
             (self.cost_bps >= 0 and self.slippage_bps >= 0, "Costs and slippage must be 0 or more basis points."),
             (self.execution in ("next_open", "next_close"), "Execution must be next_open or next_close."),
             (self.initial_capital > 0, "Initial capital must be above 0."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise WorkbenchError(message)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> TradingConfig:
-        known = {f.name for f in fields(cls)}
-        if unknown := set(data) - known:
-            raise WorkbenchError(f"Unknown trading setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
-        return cls(**data)
+        ])
 
 
 @dataclass(frozen=True)

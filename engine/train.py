@@ -11,13 +11,14 @@ import copy
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from engine.config import DictConfig, require
 from engine.device import DeviceChoice, resolve_device
 from engine.errors import WorkbenchError
 from models import ModelConfig, build_model
@@ -30,8 +31,10 @@ _EVAL_CHUNK = 4096
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """How a model is fitted. Invalid values raise WorkbenchError on construction."""
+
+    section: ClassVar[str] = "training setting(s)"
 
     optimizer: OptimizerName = "adam"
     learning_rate: float = 1e-3
@@ -49,7 +52,7 @@ class TrainConfig:
     cuda_graphs: bool = True  # capture the train step on CUDA (falls back to eager if capture fails)
 
     def __post_init__(self) -> None:
-        checks = [
+        require([
             (self.optimizer in ("sgd", "adam", "adamw", "rmsprop"),
              f"Unknown optimizer {self.optimizer!r}: choose sgd, adam, adamw or rmsprop."),
             (math.isfinite(self.learning_rate) and self.learning_rate > 0,
@@ -62,20 +65,7 @@ class TrainConfig:
             (self.grad_clip >= 0 and self.l1 >= 0 and self.l2 >= 0,
              "Gradient clipping, L1 and L2 must be 0 (off) or positive."),
             (self.device in ("auto", "cuda", "mps", "cpu"), f"Unknown device {self.device!r}: auto, cuda, mps or cpu."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise WorkbenchError(message)
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        if unknown := set(data) - known:
-            raise WorkbenchError(f"Unknown training setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
-        return cls(**data)
+        ])
 
 
 @dataclass(frozen=True)

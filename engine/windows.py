@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
+from engine.config import DictConfig
 from engine.errors import WorkbenchError
 from engine.features import FEATURES, TARGETS, TargetKind, feature_frame, target_frame
 
@@ -26,8 +27,10 @@ MIN_TRAIN_SAMPLES = 32
 
 
 @dataclass(frozen=True)
-class WindowConfig:
+class WindowConfig(DictConfig):
     """How bars become samples. Invalid values raise WorkbenchError on construction."""
+
+    section: ClassVar[str] = "window setting(s)"
 
     features: tuple[str, ...] = ("log_return", "log_volume", "hl_range", "volatility")
     target: TargetKind = "log_return"
@@ -64,16 +67,6 @@ class WindowConfig:
             _check(fractions_ok and self.val_fraction + self.test_fraction <= 0.8,
                    f"Validation ({self.val_fraction}) and test ({self.test_fraction}) fractions must each be in "
                    "[0, 1) and leave at least 20% of the bars for training.")
-
-    def to_dict(self) -> dict:
-        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> WindowConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        _check(not unknown, f"Unknown window setting(s) {sorted(unknown)}: known ones are {sorted(known)}.")
-        return cls(**data)
 
     @property
     def warmup(self) -> int:

@@ -22,8 +22,8 @@ from engine.data.samples import SAMPLE_TICKERS, load_sample
 from engine.data.validate import NanPolicy, validate_ohlcv
 from engine.data.yahoo import (
     INTRADAY_DAYS,
-    DownloadError,
     Downloader,
+    DownloadError,
     check_interval,
     download_with_retry,
     earliest_start,

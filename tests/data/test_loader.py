@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data import SAMPLE_TICKERS, load_sample, load_ticker, load_tickers, read_ohlcv_csv
+from engine.data import (
+    SAMPLE_TICKERS,
+    load_sample,
+    load_ticker,
+    load_tickers,
+    read_ohlcv_csv,
+)
 from engine.errors import WorkbenchError
 
 

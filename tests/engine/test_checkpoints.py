@@ -1,6 +1,5 @@
 """Model files: round trip, and refusal of damaged or code-carrying files."""
 import json
-import pickle
 
 import numpy as np
 import pytest

@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from engine.errors import WorkbenchError
-from engine.train import BatchProgress, EpochReport, TrainConfig, TrainingEnded, _TrainStep, predict, train_model
+from engine.train import (
+    BatchProgress,
+    EpochReport,
+    TrainConfig,
+    TrainingEnded,
+    _TrainStep,
+    predict,
+    train_model,
+)
 from models import ARCHITECTURES, ModelConfig
 
 WINDOW = 20

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import WorkbenchError
-from models import ARCHITECTURES, CHOICES, HELP, LIMITS, MODELS, ModelConfig, build_model
+from models import (
+    ARCHITECTURES,
+    CHOICES,
+    HELP,
+    LIMITS,
+    MODELS,
+    ModelConfig,
+    build_model,
+)
 
 T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
 SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8))
