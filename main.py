@@ -164,7 +164,7 @@ def _run_config(args: argparse.Namespace):
     from models import ModelConfig
 
     windows = WindowConfig(features=tuple(args.features.split(",")), target=args.target,
-                           horizons=tuple(int(h) for h in args.horizons.split(",")), window=args.window,
+                           horizons=_horizons(args.horizons), window=args.window,
                            val_fraction=args.val_fraction, test_fraction=args.test_fraction, scaler=args.scaler)
     models = tuple(ModelConfig(arch=arch, hidden_size=args.hidden_size, num_layers=args.layers, dropout=args.dropout)
                    for arch in dict.fromkeys(args.arch or ["lstm"]))
@@ -180,6 +180,14 @@ def _run_config(args: argparse.Namespace):
     trading = TradingConfig(threshold=args.threshold, long_only=args.long_only, cost_bps=args.cost_bps,
                             slippage_bps=args.slippage_bps, execution=args.execution)
     return RunConfig(_data_config(args), windows, models, training, walk, trading)
+
+
+def _horizons(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise WorkbenchError(f"Cannot read the horizons {text!r}: give whole numbers of bars separated by commas, "
+                             "e.g. 1,5,20.") from None
 
 
 def _parser() -> argparse.ArgumentParser:

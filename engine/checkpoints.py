@@ -4,6 +4,8 @@ Loading uses torch.load(weights_only=True) only, so a model file can never run c
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import pickle
 from collections.abc import Mapping
@@ -14,7 +16,7 @@ import torch
 from torch import nn
 
 from engine.errors import WorkbenchError
-from engine.files import write_atomically
+from engine.files import write_all_atomically
 from models import ModelConfig, build_model
 
 WEIGHTS_FILE = "model.pt"
@@ -36,10 +38,15 @@ def save_model(directory: Path, model: nn.Module, model_config: ModelConfig, *, 
     """Write model.pt and model.json into directory (each atomically) and return the directory."""
     directory = Path(directory)
     state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    weights = buffer.getvalue()
     description = {"model_config": model_config.to_dict(), "input_shape": list(input_shape),
-                   "n_outputs": n_outputs, "classification": classification, "extra": dict(extra or {})}
-    write_atomically(directory / WEIGHTS_FILE, lambda file: torch.save(state, file), mode="wb")
-    write_atomically(directory / DESCRIPTION_FILE, lambda file: json.dump(description, file, indent=2))
+                   "n_outputs": n_outputs, "classification": classification, "extra": dict(extra or {}),
+                   "weights_sha256": hashlib.sha256(weights).hexdigest()}
+    write_all_atomically({directory / WEIGHTS_FILE: lambda file: file.write(weights),
+                          directory / DESCRIPTION_FILE: lambda file: file.write(json.dumps(description, indent=2).encode())},
+                         mode="wb")
     return directory
 
 
@@ -56,9 +63,13 @@ def load_model(directory: Path) -> SavedModel:
         model_config = ModelConfig.from_dict(description["model_config"])
         timesteps, features = description["input_shape"]
         n_outputs, classification = int(description["n_outputs"]), bool(description["classification"])
+        checksum = description["weights_sha256"]
     except (ValueError, KeyError, TypeError) as error:
         raise WorkbenchError(f"{description_path} is damaged or not a model description ({error}): "
                              "save the model again.") from error
+    if hashlib.sha256(weights.read_bytes()).hexdigest() != checksum:
+        raise WorkbenchError(f"{weights} is damaged: its contents differ from what was saved (checksum mismatch). "
+                             "Save or train the model again.")
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:

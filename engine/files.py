@@ -1,47 +1,56 @@
-"""Atomic file writes: a temporary file in the target folder, renamed into place."""
+"""Atomic file writes: temporary files beside the targets, renamed into place only once all are written."""
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
 from engine.errors import WorkbenchError
 
+Writer = Callable[[IO], None]
 
-@contextmanager
-def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO]:
-    """Yield a file to write; on success it replaces `path` whole, on any error `path` is left as it was."""
-    path = Path(path)
+
+def write_atomically(path: Path, write: Writer, mode: str = "w") -> Path:
+    """Call write(file) on a temporary file and rename it to `path`; on any error `path` is left as it was."""
+    return write_all_atomically({Path(path): write}, mode)[0]
+
+
+def write_all_atomically(writers: Mapping[Path, Writer], mode: str = "w") -> list[Path]:
+    """Write a set of files all or nothing: no target changes unless every temporary file was written."""
+    temporaries: dict[Path, Path] = {}
+    path = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        for path, write in writers.items():
+            temporaries[Path(path)] = _write_temporary(Path(path), write, mode)
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
     except OSError as error:
-        raise _write_error(path, error) from error
+        _remove(temporaries.values())
+        raise WorkbenchError(f"Could not write {path}: {error.strerror or error}. Choose a folder you can write "
+                             "to, or free some disk space, then try again; nothing was changed.") from error
+    except BaseException:
+        _remove(temporaries.values())
+        raise
+    return list(temporaries)
+
+
+def _write_temporary(path: Path, write: Writer, mode: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as file:
-            yield file
+        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(handle, mode, **text) as file:
+            write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except OSError as error:
-        Path(temp_name).unlink(missing_ok=True)
-        raise _write_error(path, error) from error
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
+    return Path(name)
 
 
-def write_atomically(path: Path, write: Callable[[IO], None], mode: str = "w") -> Path:
-    """Call write(file) inside atomic_writer and return the path."""
-    with atomic_writer(path, mode) as file:
-        write(file)
-    return Path(path)
-
-
-def _write_error(path: Path, error: OSError) -> WorkbenchError:
-    reason = error.strerror or str(error)
-    return WorkbenchError(f"Could not write {path}: {reason}. Choose a folder you can write to, "
-                          "or free some disk space, then try again; nothing was changed.")
+def _remove(paths) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from engine.backtest import Fold, expected_return, predicted_price
 from engine.features import no_change_forecast, target_to_price
-from engine.files import write_atomically
+from engine.files import write_all_atomically
 from engine.metrics import (
     classification_metrics,
     forecast_metrics,
@@ -40,6 +40,9 @@ class BacktestResult:
 def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mapping[str, pd.DataFrame], *,
              target: str, trading: TradingConfig) -> BacktestResult:
     """Trade every (ticker, model, horizon) forecast, compute its metrics and the baselines' on the same dates."""
+    if predictions.empty:  # cancelled before any fold finished
+        return BacktestResult(pd.DataFrame(columns=PREDICTION_COLUMNS), pd.DataFrame(), pd.DataFrame(),
+                              pd.DataFrame(), tuple(folds), (), _conventions(trading, bars_by_ticker))
     rows, metric_rows, equity_frames, trade_frames, warnings = [], [], [], [], []
     for (ticker, model, horizon), group in predictions.groupby(["ticker", "model", "horizon"], sort=False):
         bars = bars_by_ticker[ticker]
@@ -58,11 +61,10 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
             warnings.append(warning)
     metric_rows += _baseline_rows(predictions, bars_by_ticker, target, trading)
     return BacktestResult(
-        predictions=pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS] if rows else
-        pd.DataFrame(columns=PREDICTION_COLUMNS),
+        predictions=pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS],
         metrics=pd.DataFrame(metric_rows),
-        equity=pd.concat(equity_frames, ignore_index=True) if equity_frames else pd.DataFrame(),
-        trades=pd.concat(trade_frames, ignore_index=True) if trade_frames else pd.DataFrame(),
+        equity=pd.concat(equity_frames, ignore_index=True),
+        trades=pd.concat(trade_frames, ignore_index=True),
         folds=tuple(folds),
         warnings=tuple(warnings),
         conventions=_conventions(trading, bars_by_ticker),
@@ -145,8 +147,8 @@ def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFra
 
 
 def export_csv(result: BacktestResult, directory: Path) -> list[Path]:
-    """Write predictions.csv, metrics.csv, equity.csv, trades.csv and folds.csv, each atomically."""
+    """Write predictions.csv, metrics.csv, equity.csv, trades.csv and folds.csv, all or none of them."""
     tables = {"predictions": result.predictions, "metrics": result.metrics, "equity": result.equity,
               "trades": result.trades, "folds": pd.DataFrame([asdict(fold) for fold in result.folds])}
-    return [write_atomically(Path(directory) / f"{name}.csv", lambda file, frame=frame: frame.to_csv(file, index=False))
-            for name, frame in tables.items()]
+    return write_all_atomically({Path(directory) / f"{name}.csv": lambda file, frame=frame: frame.to_csv(file, index=False)
+                                 for name, frame in tables.items()})

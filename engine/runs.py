@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import ClassVar, Literal
 
 from engine.backtest import WalkForwardConfig
@@ -36,6 +37,9 @@ class DataConfig(DictConfig):
         object.__setattr__(self, "csv_files", tuple(str(path) for path in self.csv_files))
         if not self.tickers and not self.csv_files:
             raise WorkbenchError("No data chosen: pick at least one ticker (e.g. SP500) or import a CSV file.")
+        for name in ("start", "end"):
+            if (value := getattr(self, name)) is not None and not _is_iso_date(value):
+                raise WorkbenchError(f"Cannot read the {name} date {value!r}: write it as YYYY-MM-DD, e.g. 2015-01-31.")
         if self.nan_policy not in ("drop", "ffill"):
             raise WorkbenchError(f"Unknown missing-value policy {self.nan_policy!r}: choose drop or ffill.")
 
@@ -87,3 +91,10 @@ class RunConfig:
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise WorkbenchError(f"The run configuration is damaged ({error}): re-create the run.") from error
 
+
+def _is_iso_date(text: object) -> bool:
+    try:
+        date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True

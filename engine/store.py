@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import pickle
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -144,10 +145,14 @@ class RunStore:
         rows = self._query("SELECT id, created, name, seed, data_fingerprint, config FROM runs ORDER BY id DESC")
         records = []
         for run_id, created, name, seed, fingerprint, config_json in rows:
-            config = json.loads(config_json)
+            try:
+                config = json.loads(config_json)
+                tickers = ", ".join(config["data"]["tickers"])
+                models = ", ".join(m["arch"] for m in config["models"])
+            except (ValueError, KeyError, TypeError):
+                tickers, models = "damaged", "damaged"  # listed, so it can still be deleted
             records.append({"id": run_id, "created": created, "name": name, "seed": seed,
-                            "data_fingerprint": fingerprint, "tickers": ", ".join(config["data"]["tickers"]),
-                            "models": ", ".join(m["arch"] for m in config["models"])})
+                            "data_fingerprint": fingerprint, "tickers": tickers, "models": models})
         return pd.DataFrame(records, columns=["id", "created", "name", "seed", "data_fingerprint", "tickers",
                                               "models"])
 
@@ -158,10 +163,15 @@ class RunStore:
             raise WorkbenchError(f"There is no stored run {run_id}: pick one from the list of runs.")
         created, name, config_json, fingerprint, folds, warnings, conventions = rows[0]
         tables = dict(self._query("SELECT name, csv_gz FROM tables WHERE run_id = ?", (run_id,)))
-        frames = {table: _blob_to_frame(tables[table]) for table in _TABLES}
-        result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
-                                warnings=tuple(json.loads(warnings)), conventions=conventions)
-        return StoredRun(run_id, created, name, RunConfig.from_json(config_json), fingerprint, result)
+        try:
+            frames = {table: _blob_to_frame(tables[table]) for table in _TABLES}
+            result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
+                                    warnings=tuple(json.loads(warnings)), conventions=conventions)
+            config = RunConfig.from_json(config_json)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, WorkbenchError) as error:
+            raise WorkbenchError(f"Run {run_id} in the run store {self.path} is damaged ({type(error).__name__}): "
+                                 "delete it; the other runs are not affected.") from error
+        return StoredRun(run_id, created, name, config, fingerprint, result)
 
     def load_model_state(self, run_id: int, ticker: str, model: str) -> tuple[dict, dict]:
         """The final fold's weights (a state_dict) and scaler parameters of one model."""
@@ -170,7 +180,14 @@ class RunStore:
         if not rows:
             raise WorkbenchError(f"Run {run_id} has no saved model {model!r} for {ticker}.")
         state, scalers = rows[0]
-        return torch.load(io.BytesIO(state), map_location="cpu", weights_only=True), json.loads(scalers)
+        try:
+            return torch.load(io.BytesIO(state), map_location="cpu", weights_only=True), json.loads(scalers)
+        except pickle.UnpicklingError as error:
+            raise WorkbenchError(f"The saved model {model!r} of run {run_id} was refused: it holds objects other "
+                                 "than plain weights, which could run code. Delete the run.") from error
+        except (RuntimeError, EOFError, ValueError) as error:
+            raise WorkbenchError(f"The saved model {model!r} of run {run_id} is damaged: delete the run and "
+                                 "run it again.") from error
 
     def delete(self, run_id: int) -> None:
         try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -136,12 +137,9 @@ def train_model(
     if initial_state is not None:
         model.load_state_dict(initial_state)
     device = resolve_device(config.device)
-    try:
+    with _gpu_memory_guard("training"):
         history, outcome = _fit(model.to(device), x_train, y_train, x_val, y_val, config, device,
                                 classification, on_event or (lambda event: None), should_stop or (lambda: False))
-    except torch.cuda.OutOfMemoryError as error:
-        raise WorkbenchError("The GPU ran out of memory while training: use a smaller batch size, window or model, "
-                             "or choose device 'cpu' in the training settings.") from error
     return TrainedModel(model.eval(), model_config, (timesteps, n_features), y_train.shape[1], classification,
                         history, outcome)
 
@@ -151,11 +149,21 @@ def predict(model: nn.Module, x: np.ndarray, *, classification: bool = False) ->
     """Outputs (n, horizons) for samples x (n, timesteps, features): up-move probabilities for classification."""
     model.eval()
     parameter = next(model.parameters())
-    inputs = torch.as_tensor(x, dtype=torch.float32, device=parameter.device)
-    outputs = torch.cat([model(chunk) for chunk in inputs.split(_EVAL_CHUNK)])
+    with _gpu_memory_guard("predicting"):
+        inputs = torch.as_tensor(x, dtype=torch.float32, device=parameter.device)
+        outputs = torch.cat([model(chunk) for chunk in inputs.split(_EVAL_CHUNK)])
     if classification:
         outputs = torch.sigmoid(outputs)
     return outputs.cpu().numpy().astype(np.float64)
+
+
+@contextmanager
+def _gpu_memory_guard(activity: str) -> Iterator[None]:
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as error:
+        raise WorkbenchError(f"The GPU ran out of memory while {activity}: use a smaller batch size, window or "
+                             "model, or choose device 'cpu' in the training settings.") from error
 
 
 def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, emit, should_stop):

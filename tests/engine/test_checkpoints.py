@@ -1,4 +1,5 @@
 """Model files: round trip, and refusal of damaged or code-carrying files."""
+import hashlib
 import json
 
 import numpy as np
@@ -42,6 +43,9 @@ def test_a_model_file_carrying_a_pickle_payload_is_refused_not_run(saved, tmp_pa
     marker = tmp_path / "payload-ran"
     with open(directory / WEIGHTS_FILE, "wb") as file:
         torch.save({"weight": _Payload(str(marker))}, file)
+    description = json.loads((directory / DESCRIPTION_FILE).read_text())  # a forger fixes the checksum too
+    description["weights_sha256"] = hashlib.sha256((directory / WEIGHTS_FILE).read_bytes()).hexdigest()
+    (directory / DESCRIPTION_FILE).write_text(json.dumps(description))
     with pytest.raises(WorkbenchError, match="refused: it holds objects other than plain weights"):
         load_model(directory)
     assert not marker.exists()
@@ -50,7 +54,7 @@ def test_a_model_file_carrying_a_pickle_payload_is_refused_not_run(saved, tmp_pa
 def test_a_corrupted_model_file_is_reported(saved):
     directory, _ = saved
     (directory / WEIGHTS_FILE).write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(WorkbenchError, match="is damaged and cannot be read"):
+    with pytest.raises(WorkbenchError, match="is damaged"):
         load_model(directory)
 
 
