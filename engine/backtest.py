@@ -30,6 +30,7 @@ class WalkForwardConfig(DictConfig):
     retrain_every: int = 63  # bars between retrains (63 ≈ a quarter); 0 = train once
     warm_start: bool = True  # start each retrain from the previous fold's weights
     warm_epochs: int = 10  # epochs of a warm-started retrain
+    warm_patience: int = 3  # early-stopping patience of a warm-started retrain; 0 = never stop early
     val_fraction: float = 0.15  # the latest part of each training span, for early stopping
 
     def __post_init__(self) -> None:
@@ -38,6 +39,7 @@ class WalkForwardConfig(DictConfig):
             (self.scheme in ("expanding", "rolling"), f"Unknown scheme {self.scheme!r}: expanding or rolling."),
             (self.retrain_every >= 0, f"Retrain every must be 0 (train once) or more bars, got {self.retrain_every}."),
             (self.warm_epochs >= 1, f"Warm-start epochs must be at least 1, got {self.warm_epochs}."),
+            (self.warm_patience >= 0, f"Warm-start patience must be 0 (off) or more, got {self.warm_patience}."),
             (0 <= self.val_fraction < 0.5, f"Validation fraction must be in [0, 0.5), got {self.val_fraction}."),
         ])
 
@@ -133,8 +135,10 @@ def walk_forward(
         val_start = test_start - round(config.val_fraction * test_start)
         samples, scalers = window_series(ticker, span, windows, val_start, test_start)
         warm = config.warm_start and state is not None
-        epochs = min(config.warm_epochs, training.epochs) if warm else training.epochs
-        fold_training = replace(training, seed=training.seed + k, epochs=epochs)
+        fold_training = replace(training, seed=training.seed + k)
+        if warm:
+            fold_training = replace(fold_training, epochs=min(config.warm_epochs, training.epochs),
+                                    patience=config.warm_patience)
         trained = train_model(
             model_config, samples["train"].x, samples["train"].y, samples["val"].x, samples["val"].y, fold_training,
             classification=classification, initial_state=state if warm else None, should_stop=stop,

@@ -139,7 +139,7 @@ def train_model(
     device = resolve_device(config.device)
     with _gpu_memory_guard("training"):
         history, outcome = _fit(model.to(device), x_train, y_train, x_val, y_val, config, device,
-                                classification, on_event or (lambda event: None), should_stop or (lambda: False))
+                                classification, initial_state is not None, on_event or (lambda event: None), should_stop or (lambda: False))
     return TrainedModel(model.eval(), model_config, (timesteps, n_features), y_train.shape[1], classification,
                         history, outcome)
 
@@ -166,7 +166,7 @@ def _gpu_memory_guard(activity: str) -> Iterator[None]:
                              "model, or choose device 'cpu' in the training settings.") from error
 
 
-def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, emit, should_stop):
+def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, warm, emit, should_stop):
     x = torch.as_tensor(x_train, dtype=torch.float32, device=device)  # (N, T, F), resident for the whole fit
     y = torch.as_tensor(y_train, dtype=torch.float32, device=device)  # (N, H)
     has_val = x_val is not None and len(x_val) > 0
@@ -183,7 +183,9 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
     generator = torch.Generator().manual_seed(config.seed)
     batches = len(x) // config.batch_size  # static batch shape: the ragged tail of each shuffle is skipped
 
-    best_loss, best_epoch, best_state = math.inf, 0, _copy_state(model)
+    # Warm-started weights compete as "epoch 0": a retrain that only makes them worse keeps them.
+    initial_loss = _evaluate(model, xv, yv, loss_fn) if warm and has_val else math.inf
+    best_loss, best_epoch, best_state = initial_loss, 0, _copy_state(model)
     history: list[EpochReport] = []
     started, last_progress, reason = time.perf_counter(), 0.0, "completed"
     for epoch in range(1, config.epochs + 1):

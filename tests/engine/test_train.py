@@ -165,3 +165,15 @@ def test_captured_cuda_step_matches_eager():
     for eager, captured in zip(runs[False].history, runs[True].history):
         assert captured.train_loss == pytest.approx(eager.train_loss, rel=1e-3)
         assert captured.val_loss == pytest.approx(eager.val_loss, rel=1e-3)
+
+
+def test_a_warm_start_that_only_gets_worse_keeps_the_weights_it_was_given():
+    x_train, y_train, x_val, y_val = synthetic_windows(300)
+    model_config = ModelConfig(arch="mlp", **SMALL)
+    good = train_model(model_config, x_train, y_train, x_val, y_val, TrainConfig(epochs=20, device="cpu"))
+    wrecked = train_model(model_config, x_train, y_train, x_val, y_val,
+                          TrainConfig(optimizer="sgd", learning_rate=5.0, grad_clip=0, epochs=2, device="cpu"),
+                          initial_state=good.model.state_dict())
+    assert wrecked.outcome.best_epoch == 0
+    for kept, given in zip(wrecked.model.state_dict().values(), good.model.state_dict().values()):
+        assert torch.equal(kept, given)
