@@ -19,6 +19,10 @@ from engine.errors import WorkbenchError
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         return args.command(args)
     except WorkbenchError as error:
@@ -278,6 +282,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--patience", type=int, default=training.patience, help="early-stopping patience, 0 = off")
     group.add_argument("--seed", type=int, default=training.seed)
     group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default=training.device)
+    group.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s: small "
+                       "models train fastest on one, and a busy machine cannot stall it)")
 
 
 if __name__ == "__main__":
