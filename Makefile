@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) main.py train --ticker SP500 --arch lstm --arch mlp --epochs 5 --out runs/demo
+	$(PY) main.py
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports

@@ -1,0 +1,162 @@
+"""How long the GUI thread stalls while a model trains and the charts update.
+
+A QTimer probe ticks every 5 ms on the GUI thread and records the gaps between ticks. The
+reference is the same probe on the same window while nothing runs, measured in this run;
+then the probe runs through a real run (LSTM + MLP on the SP500 sample): its preparation
+(loading and windowing the data, timing a few steps) and its training, whose events stream
+into the Training tab's live charts. Prints the maxima, the ratio of training to idle, and
+the start-up time to a visible window. Targets: the longest stall while training under 50 ms,
+start-up under 2 s.
+
+    python benchmarks/gui_stall.py
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np
+from PySide6.QtCore import QDate, QElapsedTimer, QEventLoop, QSettings, QTimer
+
+from gui.app import create_application
+
+PROBE_MS = 5
+IDLE_S = 3.0
+TRAIN_S = 20.0  # the run is cancelled after this long if it has not finished
+TARGET_MS = 50.0
+_STARTUP = """
+import os, sys, time, tempfile
+started = time.perf_counter()
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from gui.app import create_application
+app = create_application([])
+from PySide6.QtCore import QSettings
+from gui.main_window import MainWindow
+window = MainWindow(QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat))
+window.show()
+app.processEvents()
+print(time.perf_counter() - started)
+window.close()
+"""
+
+
+class Probe:
+    """Records the gaps between ticks of a 5 ms timer on the GUI thread."""
+
+    def __init__(self):
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self.ends: list[float] = []  # seconds since start() of each tick
+        self._last = 0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.ends.clear()
+        self.clock.start()
+        self._last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def stop(self) -> np.ndarray:
+        self.timer.stop()
+        return np.asarray(self.gaps)
+
+    def now(self) -> float:
+        return self.clock.nsecsElapsed() / 1e9
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.gaps.append((now - self._last) / 1e6)
+        self.ends.append(now / 1e9)
+        self._last = now
+
+
+def spin(condition, timeout_s: float) -> None:
+    loop, deadline = QEventLoop(), time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        QTimer.singleShot(10, loop.quit)
+        loop.exec()
+
+
+def startup_seconds() -> float:
+    out = subprocess.run([sys.executable, "-c", _STARTUP], cwd=REPO, capture_output=True, text=True, timeout=120,
+                         check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    startup = startup_seconds()
+    app = create_application([])
+    from gui.main_window import MainWindow
+
+    window = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
+    window.resize(1440, 900)
+    window.show()
+    spin(lambda: window.engine_ready, 120)
+    window.data_panel.use_start.setChecked(True)
+    window.data_panel.start.setDate(QDate(2015, 1, 1))
+    spin(lambda: window._preview is not None and window._preview.request.start == "2015-01-01", 60)
+    for arch, card in window.model_panel.cards.items():
+        card.enabled.setChecked(arch in ("mlp", "lstm"))
+    window.model_panel.cards["lstm"].form.fields["hidden_size"].setValue(32)
+    for name, value in (("window", 20), ("epochs", 200), ("patience", 0), ("batch_size", 32)):
+        window.run_panel.set_value(name, value)
+    window.tabs.setCurrentWidget(window.training_view)
+    spin(lambda: False, 0.5)
+    app.processEvents()
+
+    probe = Probe()
+    probe.start()
+    spin(lambda: False, IDLE_S)
+    idle = probe.stop()
+
+    from gui.events import Stage
+
+    events = {"n": 0, "training_from": None}
+
+    def count(number, event):
+        events["n"] += 1
+        if isinstance(event, Stage) and event.text == "Training":
+            events["training_from"] = probe.now()
+
+    window.runs.sigEvent.connect(count)
+    probe.start()
+    window.train()
+    spin(lambda: not window.runs.running, TRAIN_S)
+    gaps = probe.stop()
+    ends = np.asarray(probe.ends)
+    split = int(np.searchsorted(ends, events["training_from"] or ends[-1]))
+    preparing, busy = gaps[:split + 1], gaps[split + 1:]
+    trained_s = float(ends[-1] - ends[split])
+    window.cancel()
+    spin(lambda: not window.runs.running, 60)
+    points = sum(window.training_view.curve_points(label)[0] for label in ("mlp", "lstm"))
+    window.close()
+
+    idle_max, busy_max = float(idle.max()), float(busy.max())
+    print(f"start-up to a visible window: {startup:.2f} s (target < 2 s)")
+    print(f"probe every {PROBE_MS} ms on the GUI thread")
+    print(f"idle (reference):  max gap {idle_max:6.1f} ms   p99 {np.percentile(idle, 99):5.1f} ms   "
+          f"({len(idle)} ticks over {IDLE_S:.0f} s)")
+    print(f"run preparation:   max gap {preparing.max():6.1f} ms   (loading and windowing the data, timing a few "
+          f"steps: {ends[split]:.1f} s)")
+    print(f"while training:    max gap {busy_max:6.1f} ms   p99 {np.percentile(busy, 99):5.1f} ms   "
+          f"({len(busy)} ticks over {trained_s:.1f} s, {events['n']} run events, {points} loss points drawn)")
+    print(f"ratio training / idle max gap: {busy_max / idle_max:.2f}")
+    verdict = "OK" if busy_max < TARGET_MS else "ABOVE TARGET"
+    print(f"longest stall while training: {busy_max:.1f} ms — target < {TARGET_MS:.0f} ms: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Start the desktop app: `python main.py` with no command calls run_app()."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+# A shorter GIL switch interval: each pyqtgraph paint() is Python called from C++, and each such call
+# waits up to one interval for a training thread that holds the GIL (5 ms by default).
+GIL_SWITCH_INTERVAL_S = 0.001
+ORGANIZATION = "Stock Workbench"
+APPLICATION = "Stock Workbench"
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication, named so QSettings finds the user's settings; reuses one that exists."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    return app
+
+
+def run_app(argv: Sequence[str] | None = None) -> int:
+    """Open the main window on the bundled sample (SP500) and run until it closes; the exit code."""
+    app = create_application(argv)
+    from gui.main_window import (
+        MainWindow,  # after QApplication: pyqtgraph reads the app's settings
+    )
+
+    window = MainWindow(QSettings())
+    app.aboutToQuit.connect(window.shutdown)  # also when the app quits without closing the window
+    window.show()
+    return app.exec()

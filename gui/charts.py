@@ -1,0 +1,150 @@
+"""Chart items shared by the views: a cached, level-of-detail candlestick item and plot set-up helpers."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtGui import QColor, QPainter, QPicture
+
+_CHUNK = 512  # candles per cached picture: painting touches only the chunks in view
+_MIN_CANDLE_PX = 3.0  # merge neighbouring bars until a drawn candle is at least this wide
+
+
+def fast_plot(plot: pg.PlotItem) -> pg.PlotItem:
+    """The pyqtgraph settings that keep tens of thousands of points fluid."""
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    return plot
+
+
+class CompactAxis(pg.AxisItem):
+    """Tick labels like 2.5B, 300M, 12K instead of a shared exponent."""
+
+    def __init__(self, orientation: str = "left", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values, scale, spacing):
+        return [compact(value * scale) for value in values]
+
+
+def compact(value: float) -> str:
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{value / size:,.3g}{suffix}"
+    return f"{value:,.4g}"
+
+
+class CandlestickItem(pg.GraphicsObject):
+    """OHLC candles drawn into cached QPictures (pyqtgraph's customGraphicsItem example).
+
+    With more bars in view than the screen has room for, neighbouring bars are merged into
+    one drawn candle per group (first open, highest high, lowest low, last close), the way
+    peak downsampling keeps a line's extremes; each merge level caches its own pictures.
+    """
+
+    def __init__(self, up: str = "#26a69a", down: str = "#ef5350"):
+        super().__init__()
+        self._x = np.empty(0)
+        self._ohlc = np.empty((0, 4))
+        self._step = 1.0
+        self._levels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._pictures: dict[tuple[int, int], QPicture] = {}
+        self._bounds = QRectF()
+        self.drawn = 0  # candles in the pictures of the last paint: bounded by the view's width, not the data
+        self.set_colours(up, down)
+
+    def set_colours(self, up: str, down: str) -> None:
+        self._up, self._down = QColor(up), QColor(down)
+        self._pictures.clear()
+        self.update()
+
+    def setData(self, x: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> None:
+        """x: bar times in seconds (sorted); the others: prices, all of equal length."""
+        self.prepareGeometryChange()
+        self._x = np.asarray(x, dtype=np.float64)
+        self._ohlc = np.column_stack([open_, high, low, close]).astype(np.float64)
+        self._step = float(np.median(np.diff(self._x))) if len(self._x) > 1 else 86400.0
+        self._levels = {1: (self._x, self._ohlc)}
+        self._pictures.clear()
+        if len(self._x):
+            half = self._step
+            low_y, high_y = float(self._ohlc[:, 2].min()), float(self._ohlc[:, 1].max())
+            self._bounds = QRectF(self._x[0] - half, low_y, self._x[-1] - self._x[0] + 2 * half, high_y - low_y)
+        else:
+            self._bounds = QRectF()
+        self.informViewBoundsChanged()
+        self.update()
+
+    @property
+    def x(self) -> np.ndarray:
+        """The bar times drawn, in seconds."""
+        return self._x
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
+        """For the ViewBox's auto-range: y fits only the candles inside the visible x-range."""
+        if not len(self._x):
+            return None, None
+        if ax == 0:
+            return float(self._x[0]) - self._step, float(self._x[-1]) + self._step
+        rows = slice(None)
+        if orthoRange is not None:
+            first, last = np.searchsorted(self._x, orthoRange, side="left")
+            rows = slice(max(0, first - 1), min(len(self._x), last + 1))
+        visible = self._ohlc[rows]
+        if not len(visible):
+            return None, None
+        return float(visible[:, 2].min()), float(visible[:, 1].max())
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not len(self._x):
+            return
+        pixel = self.pixelWidth() or self._step
+        level = 1
+        while level * self._step / pixel < _MIN_CANDLE_PX and level < len(self._x):
+            level *= 2
+        x, _ = self._level(level)
+        exposed = self.viewRect() or self._bounds  # the part of the item inside the view
+        first = max(0, int(np.searchsorted(x, exposed.left() - level * self._step)) - 1)
+        last = min(len(x), int(np.searchsorted(x, exposed.right() + level * self._step)) + 1)
+        chunks = range(first // _CHUNK, (max(last, 1) - 1) // _CHUNK + 1)
+        for chunk in chunks:
+            painter.drawPicture(0, 0, self._picture(level, chunk))
+        self.drawn = sum(min(_CHUNK, len(x) - chunk * _CHUNK) for chunk in chunks)
+
+    def _level(self, level: int) -> tuple[np.ndarray, np.ndarray]:
+        if level not in self._levels:
+            starts = np.arange(0, len(self._x), level)
+            o, h, l, c = self._ohlc.T
+            ends = np.minimum(starts + level, len(self._x)) - 1
+            merged = np.column_stack([o[starts], np.maximum.reduceat(h, starts), np.minimum.reduceat(l, starts),
+                                      c[ends]])
+            centres = (self._x[starts] + self._x[ends]) / 2
+            self._levels[level] = (centres, merged)
+        return self._levels[level]
+
+    def _picture(self, level: int, chunk: int) -> QPicture:
+        key = (level, chunk)
+        if key not in self._pictures:
+            x, ohlc = self._level(level)
+            rows = slice(chunk * _CHUNK, (chunk + 1) * _CHUNK)
+            self._pictures[key] = self._draw(x[rows], ohlc[rows], 0.35 * level * self._step)
+        return self._pictures[key]
+
+    def _draw(self, x: np.ndarray, ohlc: np.ndarray, half: float) -> QPicture:
+        picture = QPicture()
+        painter = QPainter(picture)
+        o, h, l, c = ohlc.T
+        rising = c >= o
+        for colour, rows in ((self._up, rising), (self._down, ~rising)):
+            pen = pg.mkPen(colour, width=1)  # cosmetic: one pixel at any zoom
+            painter.setPen(pen)
+            painter.drawLines([QLineF(QPointF(xi, lo), QPointF(xi, hi)) for xi, lo, hi in zip(x[rows], l[rows], h[rows])])
+            painter.setBrush(pg.mkBrush(colour))
+            bottoms, tops = np.minimum(o[rows], c[rows]), np.maximum(o[rows], c[rows])
+            painter.drawRects([QRectF(xi - half, b, 2 * half, t - b) for xi, b, t in zip(x[rows], bottoms, tops)])
+        painter.end()
+        return picture

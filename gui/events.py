@@ -1,0 +1,97 @@
+"""What the GUI's tasks report and return: plain frozen dataclasses, no Qt and no torch.
+
+The engine's own training events (BatchProgress, EpochReport, TrainingEnded) travel
+inside ModelEvent unchanged.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Emit = Callable[[object], None]  # a task reports progress through this
+ShouldStop = Callable[[], bool]  # and polls this to end early
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    device: str  # engine.device.describe_device of the automatic choice
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """The series the Data panel lists, to be loaded for the Data tab."""
+
+    tickers: tuple[str, ...]
+    csv_files: tuple[str, ...]
+    start: str | None  # ISO dates, both included
+    end: str | None
+    interval: str
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    name: str
+    frame: Any  # the engine's canonical OHLCV DataFrame
+    report_lines: tuple[str, ...]  # QualityReport.summary_lines()
+    source: str  # where the bars came from, in words
+    notice: str | None  # e.g. the offline notice
+    first: str  # first and last bar, as the engine formats them
+    last: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    request: PreviewRequest
+    series: tuple[SeriesPreview, ...]
+    failures: tuple[tuple[str, str], ...]  # (series name, the engine's message)
+
+
+@dataclass(frozen=True)
+class Stage:
+    text: str  # what the run is doing now, e.g. "Loading data"
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str  # something the user should know although the run goes on
+
+
+@dataclass(frozen=True)
+class WindowsReady:
+    train: int
+    val: int
+    test: int
+    window: int
+    features: int
+
+
+@dataclass(frozen=True)
+class TimeEstimate:
+    """Seconds the training is expected to take, from timing real train steps of each model."""
+
+    total_s: float
+    per_model_s: dict[str, float]
+    steps_timed: int  # train steps timed per model
+    method: Literal["timed steps"] = "timed steps"
+
+
+@dataclass(frozen=True)
+class ModelEvent:
+    label: str  # engine.pipeline.model_labels name of the model
+    event: Any  # an engine.train TrainEvent
+
+
+@dataclass(frozen=True)
+class ModelEvaluated:
+    label: str
+    metrics: dict[str, float]  # engine.pipeline.evaluate_on_test, shown as returned
+
+
+@dataclass(frozen=True)
+class RunResult:
+    config: Any  # the RunConfig
+    trained: dict[str, Any]  # label → engine TrainedModel
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    cancelled: bool = False

@@ -1,0 +1,27 @@
+"""How numbers and durations read on screen."""
+from __future__ import annotations
+
+import math
+
+
+def duration(seconds: float) -> str:
+    """'0.4 s', '45 s', '3 min 05 s', '1 h 02 min'."""
+    if not math.isfinite(seconds):
+        return "unknown"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def number(value: float | None) -> str:
+    """Four significant digits; a dash for a missing or undefined value."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.4g}"

@@ -1,0 +1,114 @@
+"""Training runs waiting their turn: one runs at a time on its own worker thread, the rest queue."""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from gui.worker import Failure, Job, Task
+
+
+def _train_task(config) -> Task:
+    from gui.tasks import train_run
+
+    return partial(train_run, config)
+
+
+class RunQueue(QObject):
+    """Submit RunConfigs; they train in order. Signals carry the run number first."""
+
+    sigChanged = Signal()  # a run started, ended or was queued: the waiting count may have changed
+    sigStarted = Signal(int, object)  # run number, RunConfig
+    sigEvent = Signal(int, object)  # run number, a gui.events event
+    sigFinished = Signal(int, object)  # run number, RunResult
+    sigFailed = Signal(int, object)  # run number, Failure
+    sigIdle = Signal()  # nothing running and nothing waiting
+
+    def __init__(self, make_task: Callable[[object], Task] = _train_task, parent: QObject | None = None):
+        super().__init__(parent)
+        self._make_task = make_task
+        self._waiting: deque[tuple[int, object]] = deque()
+        self._job: Job | None = None
+        self._current = 0
+        self._numbers = 0
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    @property
+    def current(self) -> int:
+        """The number of the run in progress (0 when idle)."""
+        return self._current if self._job is not None else 0
+
+    def submit(self, config) -> int:
+        """Queue a run; it starts now if nothing else is running. Returns its number."""
+        self._numbers += 1
+        self._waiting.append((self._numbers, config))
+        if self._job is None:
+            self._start_next()
+        self.sigChanged.emit()
+        return self._numbers
+
+    def cancel_current(self) -> bool:
+        """Stop the running run at its next batch; queued runs then start. False if nothing runs."""
+        if self._job is None:
+            return False
+        self._job.cancel()
+        return True
+
+    def clear_waiting(self) -> int:
+        """Drop every queued run that has not started; returns how many."""
+        dropped = len(self._waiting)
+        self._waiting.clear()
+        self.sigChanged.emit()
+        return dropped
+
+    def shutdown(self, timeout_ms: int = 60_000) -> bool:
+        """Drop the queue, stop the running run and wait for its thread to end (for closing the app)."""
+        self._waiting.clear()
+        if self._job is None:
+            return True
+        self._job.cancel()
+        return self._job.wait(timeout_ms)
+
+    def _start_next(self) -> None:
+        if not self._waiting:
+            self.sigIdle.emit()
+            return
+        number, config = self._waiting.popleft()
+        self._current = number
+        job = Job(self._make_task(config), name=f"run-{number}", parent=self)
+        job.sigEvent.connect(self._on_event)
+        job.sigDone.connect(self._on_done)
+        job.sigFailed.connect(self._on_failed)
+        job.sigFinished.connect(self._on_finished)
+        self._job = job
+        self.sigStarted.emit(number, config)
+        job.start()
+
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        self.sigEvent.emit(self._current, event)
+
+    @Slot(object)
+    def _on_done(self, result: object) -> None:
+        self.sigFinished.emit(self._current, result)
+
+    @Slot(object)
+    def _on_failed(self, failure: Failure) -> None:
+        self.sigFailed.emit(self._current, failure)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.deleteLater()
+        self._start_next()
+        self.sigChanged.emit()

@@ -1,0 +1,483 @@
+"""The Training tab: live loss curves per model, progress with ETA, and the test metrics of each run."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.charts import fast_plot
+from gui.events import ModelEvaluated, ModelEvent, RunResult, TimeEstimate, WindowsReady
+from gui.format import duration, number
+from gui.theme import DARK, Theme, style_plot
+
+_REDRAW_MS = 100  # curves are redrawn at most this often, however fast epochs arrive
+_FIXED_COLUMNS = ("Run · model", "Outcome", "Epochs", "Best epoch", "Best loss")
+
+
+class _Trace:
+    """One model's curves and markers: created once, then refilled with setData."""
+
+    def __init__(self, plot: pg.PlotItem, label: str):
+        self.label = label
+        self.train = pg.PlotDataItem(name=label, connect="finite")
+        self.val = pg.PlotDataItem(connect="finite")
+        self.lr_cuts = pg.PlotDataItem(pen=None, symbol="t", symbolSize=11)
+        self.best = pg.PlotDataItem(pen=None, symbol="star", symbolSize=17)
+        for item in (self.train, self.val, self.lr_cuts, self.best):
+            plot.addItem(item)
+        self._epochs = np.empty(64)
+        self._losses = np.empty((64, 2))  # train, validation (NaN without a validation split)
+        self._n = 0
+        self._cuts: list[tuple[int, float]] = []
+        self._best: tuple[int, float] | None = None
+
+    def reset(self) -> None:
+        self._n = 0
+        self._cuts.clear()
+        self._best = None
+        self.draw()
+
+    def add(self, report) -> None:
+        if self._n == len(self._epochs):
+            self._epochs = np.resize(self._epochs, 2 * self._n)
+            self._losses = np.resize(self._losses, (2 * self._n, 2))
+        val = math.nan if report.val_loss is None else report.val_loss
+        self._epochs[self._n] = report.epoch
+        self._losses[self._n] = report.train_loss, val
+        self._n += 1
+        if report.lr_reduced:
+            self._cuts.append((report.epoch, val if math.isfinite(val) else report.train_loss))
+        if report.best_epoch >= 1:
+            self.set_best(report.best_epoch, None)
+
+    def set_best(self, epoch: int, loss: float | None) -> None:
+        """Mark the epoch whose weights are kept, on the curve the trainer monitors."""
+        rows = np.flatnonzero(self._epochs[:self._n] == epoch)
+        if loss is None and len(rows):
+            train, val = self._losses[rows[0]]
+            loss = val if math.isfinite(val) else train
+        self._best = None if loss is None or epoch < 1 or not math.isfinite(loss) else (epoch, loss)
+
+    @property
+    def points(self) -> int:
+        return self._n
+
+    def extent(self, log: bool) -> tuple[float, float, float] | None:
+        """(last epoch, lowest, highest loss) drawn; log10 of the losses on a log axis."""
+        if not self._n:
+            return None
+        losses = self._losses[:self._n].ravel()
+        losses = losses[np.isfinite(losses) & (losses > 0)] if log else losses[np.isfinite(losses)]
+        if not len(losses):
+            return None
+        low, high = float(losses.min()), float(losses.max())
+        if log:
+            low, high = math.log10(low), math.log10(high)
+        return float(self._epochs[self._n - 1]), low, high
+
+    def draw(self) -> None:
+        n = self._n
+        self.train.setData(self._epochs[:n], self._losses[:n, 0])
+        self.val.setData(self._epochs[:n], self._losses[:n, 1])
+        self.lr_cuts.setData([e for e, _ in self._cuts], [v for _, v in self._cuts])
+        self.best.setData(*(([self._best[0]], [self._best[1]]) if self._best else ([], [])))
+
+    def set_colour(self, colour: str, theme: Theme) -> None:
+        self.train.setPen(pg.mkPen(colour, width=2))
+        self.val.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        self.lr_cuts.setSymbolBrush(pg.mkBrush(colour))
+        self.lr_cuts.setSymbolPen(pg.mkPen(theme.plot_bg))
+        self.best.setSymbolBrush(pg.mkBrush(theme.warning))
+        self.best.setSymbolPen(pg.mkPen(colour, width=1.5))
+
+    def set_visible(self, visible: bool) -> None:
+        for item in (self.train, self.val, self.lr_cuts, self.best):
+            item.setVisible(visible)
+
+
+class _ProgressRow:
+    def __init__(self, grid: QGridLayout, row: int, label: str, epochs: int):
+        self.label, self.epochs = label, epochs
+        self.name = QLabel(label)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.status = QLabel("waiting")
+        self.status.setProperty("role", "muted")
+        self.status.setMinimumWidth(320)
+        grid.addWidget(self.name, row, 0)
+        grid.addWidget(self.bar, row, 1)
+        grid.addWidget(self.status, row, 2)
+        self.estimate_s: float | None = None
+        self.started: float | None = None
+        self.last_report = None
+        self.report_time = 0.0
+        self.ended = None
+
+    def remove(self) -> None:
+        for widget in (self.name, self.bar, self.status):
+            widget.setParent(None)
+            widget.deleteLater()
+
+    def remaining_s(self, now: float) -> float | None:
+        if self.ended is not None:
+            return 0.0
+        if self.last_report is not None:
+            return max(0.0, self.last_report.eta_s - (now - self.report_time))
+        if self.estimate_s is None:
+            return None
+        return self.estimate_s if self.started is None else max(0.0, self.estimate_s - (now - self.started))
+
+
+class TrainingView(QWidget):
+    title = "Training"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._theme = DARK
+        self._traces: dict[str, _Trace] = {}
+        self._rows: dict[str, _ProgressRow] = {}
+        self._dirty: set[str] = set()
+        self._run = 0
+        self._max_epochs = 0
+        self._estimate: TimeEstimate | None = None
+        self._metric_columns: list[str] = []
+
+        self.heading = QLabel("No run yet")
+        self.heading.setProperty("role", "heading")
+        self.details = QLabel("Choose series, tick one or more architectures and press Train (Ctrl+R).")
+        self.details.setProperty("role", "muted")
+        self.details.setWordWrap(True)
+        self.estimate = QLabel()
+        self.estimate.setWordWrap(True)
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis (Ctrl+L)")
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.fit = QPushButton("Fit")
+        self.fit.setToolTip("Show all the curves again and follow them as they grow")
+        self.fit.clicked.connect(self.follow)
+        self.legend_hint = QLabel("solid: training loss · dashed: validation loss · ▼ learning-rate cut · "
+                                  "★ best epoch (weights kept)")
+        self.legend_hint.setProperty("role", "muted")
+        header = QGridLayout()
+        header.addWidget(self.heading, 0, 0)
+        header.addWidget(self.fit, 0, 1)
+        header.addWidget(self.log_scale, 0, 2)
+        header.addWidget(self.details, 1, 0, 1, 3)
+        header.addWidget(self.estimate, 2, 0, 1, 3)
+        header.setColumnStretch(0, 1)
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot = fast_plot(self.plot_widget.getPlotItem())
+        self.plot.setLabel("bottom", "Epoch")
+        self.plot.setLabel("left", "Loss")
+        self.plot.hideButtons()
+        # The axes are re-rendered whenever the view range moves, which costs more than the curves:
+        # the range follows the data in steps (x doubles, y moves when the data leaves it) instead.
+        self.plot.disableAutoRange()
+        self.plot.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self._following = True
+        self._x_high = 0.0
+        self._y_range: tuple[float, float] | None = None
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend.setVisible(False)  # until a run has curves to name
+        chart = QWidget()
+        chart_layout = QVBoxLayout(chart)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(self.plot_widget, 1)
+        chart_layout.addWidget(self.legend_hint)
+
+        self.progress = QWidget()
+        self._grid = QGridLayout(self.progress)
+        self._grid.setContentsMargins(0, 4, 0, 4)
+        self._grid.setColumnStretch(1, 1)
+        self._grid.setHorizontalSpacing(12)
+        results_title = QLabel("Test split metrics")
+        results_title.setProperty("role", "heading")
+        results_hint = QLabel("Computed by the engine on the most recent bars, which no model trained on.")
+        results_hint.setProperty("role", "muted")
+        self.results = QTableWidget(0, len(_FIXED_COLUMNS))
+        self.results.setHorizontalHeaderLabels(_FIXED_COLUMNS)
+        self.results.horizontalHeaderItem(4).setToolTip(
+            "Loss at the best epoch: on the validation split, or on the training split when there is none")
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setAlternatingRowColors(True)
+        self.results.verticalHeader().hide()
+        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.results.horizontalHeader().setStretchLastSection(False)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.progress)
+        lower_layout.addWidget(results_title)
+        lower_layout.addWidget(results_hint)
+        lower_layout.addWidget(self.results, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(chart)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([460, 300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
+
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(_REDRAW_MS)
+        self._redraw.timeout.connect(self._flush)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+
+    # --- queries used by the window and the tests -------------------------------------------------
+    def trace(self, label: str) -> _Trace:
+        return self._traces[label]
+
+    def curve_points(self, label: str) -> tuple[int, int]:
+        """Points drawn on the (training, validation) curves of a model."""
+        trace = self._traces[label]
+        train_y, val_y = trace.train.yData, trace.val.yData
+        count = lambda y: 0 if y is None else int(np.isfinite(y).sum())
+        return count(train_y), count(val_y)
+
+    def export_widget(self) -> QWidget:
+        return self.plot_widget
+
+    # --- run lifecycle ----------------------------------------------------------------------------
+    def start_run(self, number: int, config, labels: list[str]) -> None:
+        self._flush()
+        self._run = number
+        self._estimate = None
+        self._max_epochs = config.training.epochs
+        for label in set(self._traces) - set(labels):
+            self._traces[label].reset()
+            self._traces[label].set_visible(False)
+        for i, label in enumerate(labels):
+            if label not in self._traces:
+                self._traces[label] = _Trace(self.plot, label)
+            trace = self._traces[label]
+            trace.set_visible(True)
+            trace.reset()
+            trace.set_colour(self._colour(i), self._theme)
+        self._rebuild_legend(labels)
+        self.follow()
+        for row in self._rows.values():
+            row.remove()
+        self._rows = {label: _ProgressRow(self._grid, i, label, config.training.epochs)
+                      for i, label in enumerate(labels)}
+        for i, row in enumerate(self._rows.values()):
+            row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
+        self.plot.setLabel("left", "Loss (binary cross-entropy)" if config.classification else "Loss (MSE, scaled)")
+        series = ", ".join([*config.data.tickers, *(s.rsplit("/", 1)[-1] for s in config.data.csv_files)])
+        self.heading.setText(f"Run {number} · {', '.join(labels)} on {series}")
+        self.details.setText("Loading data…")
+        self.estimate.setText("")
+        self._clock.start()
+
+    def on_windows(self, windows: WindowsReady) -> None:
+        self.details.setText(f"{windows.train:,} training / {windows.val:,} validation / {windows.test:,} test "
+                             f"windows of {windows.window} bars × {windows.features} features")
+
+    def on_estimate(self, estimate: TimeEstimate) -> None:
+        self._estimate = estimate
+        for label, seconds in estimate.per_model_s.items():
+            if label in self._rows:
+                self._rows[label].estimate_s = seconds
+                self._rows[label].status.setText(f"waiting · about {duration(seconds)} (estimate)")
+        self.estimate.setText(
+            f"Estimated training time: about <b>{duration(estimate.total_s)}</b> "
+            f"<span style='color:{self._theme.muted}'>(an estimate from timing {estimate.steps_timed} real "
+            "training steps per model, for every epoch; early stopping can end sooner)</span>")
+
+    def show_estimate(self, estimate: TimeEstimate) -> None:
+        """An estimate asked for before any run (Run ▸ Estimate training time)."""
+        parts = " · ".join(f"{label} {duration(s)}" for label, s in estimate.per_model_s.items())
+        self.estimate.setText(
+            f"Estimated training time for the current settings: about <b>{duration(estimate.total_s)}</b> ({parts}) "
+            f"<span style='color:{self._theme.muted}'>— an estimate from timing {estimate.steps_timed} real "
+            "training steps per model, for every epoch; early stopping can end sooner</span>")
+
+    def on_model_event(self, event: ModelEvent) -> None:
+        from engine.train import BatchProgress, EpochReport, TrainingEnded
+
+        row, trace, inner = self._rows.get(event.label), self._traces.get(event.label), event.event
+        if row is None or trace is None:
+            return
+        now = time.perf_counter()
+        if row.started is None:
+            row.started = now
+        if isinstance(inner, BatchProgress):
+            done = (inner.epoch - 1 + inner.batch / inner.batches) / row.epochs
+            row.bar.setValue(int(1000 * done))
+            eta = row.remaining_s(now)
+            row.status.setText(f"epoch {inner.epoch}/{row.epochs} · batch {inner.batch}/{inner.batches}"
+                               + (f" · {duration(eta)} left" if eta is not None else ""))
+        elif isinstance(inner, EpochReport):
+            row.last_report, row.report_time = inner, now
+            row.bar.setValue(int(1000 * inner.epoch / inner.epochs))
+            val = "" if inner.val_loss is None else f" · val {number(inner.val_loss)}"
+            row.status.setText(f"epoch {inner.epoch}/{inner.epochs} · train {number(inner.train_loss)}{val} · "
+                               f"{duration(inner.eta_s)} left")
+            trace.add(inner)
+            self._mark_dirty(event.label)
+        elif isinstance(inner, TrainingEnded):
+            row.ended = inner
+            if inner.reason != "cancelled":
+                row.bar.setValue(1000)
+            words = {"completed": "done", "early_stopping": "stopped early", "cancelled": "cancelled",
+                     "diverged": "diverged"}.get(inner.reason, inner.reason)
+            row.status.setText(f"{words} after {inner.epochs_run} epochs · best epoch {inner.best_epoch}")
+            row.status.setToolTip(inner.message)
+            trace.set_best(inner.best_epoch, inner.best_loss)
+            self._mark_dirty(event.label)
+        self._update_remaining()
+
+    def on_evaluated(self, evaluated: ModelEvaluated, outcome=None) -> None:
+        for name in evaluated.metrics:
+            if name not in self._metric_columns:
+                self._metric_columns.append(name)
+        columns = [*_FIXED_COLUMNS, *self._metric_columns]
+        if self.results.columnCount() != len(columns):
+            self.results.setColumnCount(len(columns))
+            for column in range(len(_FIXED_COLUMNS), len(columns)):
+                self.results.setHorizontalHeaderItem(column, QTableWidgetItem(columns[column]))
+        row = self.results.rowCount()
+        self.results.insertRow(row)
+        ended = self._rows[evaluated.label].ended if evaluated.label in self._rows else outcome
+        cells = [f"{self._run} · {evaluated.label}"]
+        if ended is not None:
+            cells += [ended.reason.replace("_", " "), str(ended.epochs_run), str(ended.best_epoch),
+                      number(ended.best_loss)]
+        else:
+            cells += ["", "", "", ""]
+        cells += [number(evaluated.metrics[name]) if name in evaluated.metrics else "" for name in self._metric_columns]
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column >= 2:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.results.setItem(row, column, item)
+        self.results.scrollToBottom()
+
+    def finish_run(self, result: RunResult | None, message: str) -> None:
+        self._flush()
+        self._follow_data(final=True)
+        self._clock.stop()
+        self.estimate.setText(message)
+
+    # --- display ----------------------------------------------------------------------------------
+    @Slot(bool)
+    def set_log_scale(self, on: bool) -> None:
+        if self.log_scale.isChecked() != on:
+            self.log_scale.setChecked(on)
+            return
+        self.plot.setLogMode(y=on)
+        self._y_range = None
+        self._follow_data()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.plot_widget.setBackground(theme.plot_bg)
+        style_plot(self.plot, theme)
+        self.legend.setLabelTextColor(theme.plot_fg)
+        self.legend.setBrush(pg.mkBrush(pg.mkColor(theme.plot_bg)))
+        self.legend.setPen(pg.mkPen(theme.border))
+        self._rebuild_legend([label for label in self._rows if label in self._traces])  # labels take the new colour
+        for i, trace in enumerate(t for t in self._traces.values() if t.label in self._rows):
+            trace.set_colour(self._colour(i), theme)
+        for i, row in enumerate(self._rows.values()):
+            row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
+
+    def _colour(self, i: int) -> str:
+        return self._theme.series[i % len(self._theme.series)]
+
+    def _rebuild_legend(self, labels: list[str]) -> None:
+        self.legend.clear()
+        self.legend.setVisible(bool(labels))
+        for label in labels:
+            self.legend.addItem(self._traces[label].train, label)
+
+    def _mark_dirty(self, label: str) -> None:
+        self._dirty.add(label)
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    @Slot()
+    def _flush(self) -> None:
+        for label in self._dirty:
+            self._traces[label].draw()
+        if self._dirty:
+            self._follow_data()
+        self._dirty.clear()
+
+    @Slot()
+    def follow(self) -> None:
+        """Fit the view to the curves and keep following them (after the user zoomed or panned)."""
+        self._following, self._x_high, self._y_range = True, 0.0, None
+        self._follow_data(final=not self._clock.isActive())
+
+    @Slot()
+    def _stop_following(self, *args) -> None:
+        self._following = False
+
+    def _follow_data(self, final: bool = False) -> None:
+        if not self._following:
+            return
+        log = self.log_scale.isChecked()
+        extents = [e for label in self._rows if label in self._traces
+                   and (e := self._traces[label].extent(log)) is not None]
+        if not extents:
+            return
+        last = max(e[0] for e in extents)
+        low, high = min(e[1] for e in extents), max(e[2] for e in extents)
+        if final:
+            self._x_high = last + 0.5  # the run is over: fit the epochs it ran
+        elif last > self._x_high * 0.98:
+            self._x_high = max(8.0, 2 ** math.ceil(math.log2(last * 1.2)))
+            if self._max_epochs:
+                self._x_high = min(self._x_high, self._max_epochs + 0.5)
+        span = (high - low) or (abs(high) * 0.1 or 1.0)
+        current = self._y_range
+        if current is None or low < current[0] or high > current[1] or span < 0.4 * (current[1] - current[0]):
+            self._y_range = (low - 0.08 * span, high + 0.08 * span)
+        self.plot.setRange(xRange=(0.5, self._x_high), yRange=self._y_range, padding=0)
+
+    @Slot()
+    def _tick(self) -> None:
+        self._update_remaining()
+
+    def _update_remaining(self) -> None:
+        if self._estimate is None:
+            return
+        now = time.perf_counter()
+        left = [row.remaining_s(now) for row in self._rows.values()]
+        if any(s is None for s in left):
+            return
+        if all(row.ended is not None for row in self._rows.values()):
+            return
+        self.estimate.setText(
+            f"Remaining: about <b>{duration(sum(left))}</b> "
+            f"<span style='color:{self._theme.muted}'>· estimated at {duration(self._estimate.total_s)} before the "
+            "run from timed steps; each model's time left now comes from its own epochs</span>")

@@ -1,0 +1,108 @@
+"""Screenshots of every tab, in both themes, after a real short training run on the SP500 sample.
+
+    python scripts/screenshots.py [folder]      (default: shots/)
+
+Runs offscreen with throw-away settings, so it touches neither the screen nor your settings.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QDate, QEventLoop, QSettings, QTimer
+
+from gui.app import create_application
+
+_SIZE = (1500, 940)
+
+
+def wait_until(app, condition, timeout_s: float, what: str) -> None:
+    """Run the event loop until condition() holds; fail loudly after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1] if len(argv) > 1 else "shots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_application([])
+    from gui.main_window import MainWindow
+
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.resize(*_SIZE)
+    window.show()
+    wait_until(app, lambda: window.engine_ready, 120, "the engine to load")
+    panel = window.data_panel
+    panel.use_start.setChecked(True)
+    panel.start.setDate(QDate(2015, 1, 1))
+    wait_until(app, lambda: window.data_view.shown == "SP500" and window._preview is not None
+               and window._preview.request.start == "2015-01-01", 60, "the SP500 preview")
+    window.model_panel.set_checked("linear")
+    window.model_panel.set_checked("lstm")
+    window.model_panel.cards["lstm"].form.fields["hidden_size"].setValue(32)
+    window.run_panel.set_value("epochs", 30)
+    window.run_panel.set_value("patience", 0)
+    window.run_panel.set_value("lr_patience", 3)
+    window.run_panel.set_value("window", 20)
+    wait_until(app, lambda: not window.problems, 10, "valid settings")
+    window.run_panel.field("learning_rate").setFocus()  # the help box shows this field's help
+
+    window.tabs.setCurrentWidget(window.data_view)
+    _grab_all(app, window, out, "before-run")
+    _grab_run_panel(app, window, out)
+    window.train()
+    wait_until(app, lambda: window.training_view.curve_points("lstm")[0] >= 3, 600, "the LSTM's first epochs")
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out / "during-run-training.png"), "PNG")
+    wait_until(app, lambda: not window.runs.running and window.training_view.results.rowCount() >= 2, 600,
+               "the training run")
+    window.training_view.set_log_scale(True)
+    for theme in ("dark", "light"):
+        window.set_theme(theme)
+        _grab_all(app, window, out, theme)
+    window.close()
+    print("\n".join(str(path) for path in sorted(out.glob("*.png"))))
+    return 0
+
+
+def _grab_run_panel(app, window, out: Path) -> None:
+    """The Run panel in view, with one bad value so the inline error and the disabled Train show."""
+    scroll = window.run_panel.parentWidget()
+    while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
+        scroll = scroll.parentWidget()
+    rate = window.run_panel.field("learning_rate")
+    rate.setText("0")
+    scroll.ensureWidgetVisible(window.run_panel.field("device"), 0, 40)
+    rate.setFocus()
+    window.tabs.setCurrentWidget(window.data_view)
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out / "before-run-run-panel-invalid.png"), "PNG")
+    rate.setText("0.001")
+    scroll.verticalScrollBar().setValue(0)
+    window.tabs.setCurrentWidget(window.data_view)
+
+
+def _grab_all(app, window, out: Path, prefix: str) -> None:
+    for view in window.views:
+        window.tabs.setCurrentWidget(view)
+        for _ in range(5):
+            app.processEvents()
+        window.grab().save(str(out / f"{prefix}-{view.title.lower()}.png"), "PNG")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

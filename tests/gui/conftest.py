@@ -1,0 +1,108 @@
+"""GUI fixtures: a main window on throw-away settings, dialogs that record instead of blocking."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QDate, QSettings
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+ENGINE_TIMEOUT_MS = 120_000  # the first window of the session imports torch
+RUN_TIMEOUT_MS = 180_000
+
+
+@dataclass
+class Dialogs:
+    """Every message box the app opened, as (kind, title, text)."""
+
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[tuple[str, str, str]]:
+        return [d for d in self.shown if d[0] == kind]
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch) -> Dialogs:
+    """Message boxes return at once and are recorded; file dialogs must be patched by the test that needs one."""
+    record = Dialogs()
+
+    def box(kind):
+        def show(parent, title, text, *args, **kwargs):
+            record.shown.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return staticmethod(show)
+
+    for kind in ("warning", "critical", "information", "question", "about"):
+        monkeypatch.setattr(QMessageBox, kind, box(kind))
+
+    def no_dialog(*args, **kwargs):
+        raise AssertionError("a test opened a file dialog it did not patch")
+
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(no_dialog))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(no_dialog))
+    return record
+
+
+@pytest.fixture
+def settings_path(tmp_path) -> str:
+    return str(tmp_path / "settings.ini")
+
+
+@pytest.fixture
+def make_window(qtbot, settings_path):
+    """Open a MainWindow on the given settings file and wait until Train could be used."""
+    from gui.main_window import MainWindow
+
+    def make(path: str | None = None, *, since_2015: bool = True, size: tuple[int, int] | None = (1400, 900)):
+        window = MainWindow(QSettings(path or settings_path, QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        qtbot.waitUntil(lambda: window.engine_ready, timeout=ENGINE_TIMEOUT_MS)
+        if since_2015:
+            window.data_panel.use_start.setChecked(True)
+            window.data_panel.start.setDate(QDate(2015, 1, 1))
+            qtbot.waitUntil(lambda: _preview_since(window, "2015-01-01"), timeout=60_000)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+def _preview_since(window, start: str) -> bool:
+    preview = window._preview
+    return preview is not None and preview.request.start == start and window.data_view.shown is not None
+
+
+def tiny_run(window, archs=("linear", "mlp"), *, epochs: int = 2, batch_size: int = 64) -> None:
+    """Small, fast settings: short windows and small networks."""
+    panel = window.model_panel
+    for arch, card in panel.cards.items():
+        card.enabled.setChecked(arch in archs)
+    for arch in archs:
+        fields = panel.cards[arch].form.fields
+        if "hidden_layers" in fields:
+            fields["hidden_layers"].setText("16")
+        if "hidden_size" in fields:
+            fields["hidden_size"].setValue(8)
+            fields["num_layers"].setValue(1)
+        if "channels" in fields:
+            fields["channels"].setText("8")
+    run = window.run_panel
+    run.set_value("window", 10)
+    run.set_value("epochs", epochs)
+    run.set_value("batch_size", batch_size)
+    run.set_value("patience", 0)
+    run.set_value("device", "cpu")
+
+
+@pytest.fixture
+def tiny():
+    """tiny(window, archs, epochs=..., batch_size=...) sets small, fast run settings."""
+    return tiny_run

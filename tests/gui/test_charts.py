@@ -1,0 +1,113 @@
+"""The charts stay fluid with 50,000 points: candles merge by level of detail, curves downsample and clip."""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gui.events import SeriesPreview
+from gui.views import DataView, TrainingView
+
+N = 50_000
+
+
+def synthetic_bars(n: int = N) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    open_ = close * np.exp(rng.normal(0, 0.003, n))
+    index = pd.date_range("1990-01-01", periods=n, freq="h")
+    return pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.002,
+                         "low": np.minimum(open_, close) * 0.998, "close": close,
+                         "volume": rng.integers(1_000, 10_000, n).astype(float)}, index=index)
+
+
+@pytest.fixture
+def data_view(qtbot):
+    view = DataView()
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    frame = synthetic_bars()
+    view.set_series((SeriesPreview("BIG", frame, ("BIG: 50000 bars",), "test", None, "1990", "1995", N),))
+    return view
+
+
+def test_50k_candles_draw_a_bounded_number_and_repaint_fast(data_view):
+    data_view.chart.grab()  # first paint builds the cached pictures of the level in view
+    assert len(data_view.candles.x) == N
+    assert 0 < data_view.candles.drawn <= 2048  # merged to about one candle per 3 pixels, in whole chunks
+    x = data_view.candles.x
+    data_view.price_plot.setXRange(x[20_000], x[21_000], padding=0)  # zoom in: other chunks, other level
+    started = time.perf_counter()
+    data_view.chart.grab()
+    zoomed_s = time.perf_counter() - started
+    assert data_view.candles.drawn <= 2048
+    data_view.price_plot.setXRange(x[20_100], x[21_100], padding=0)  # pan
+    started = time.perf_counter()
+    data_view.chart.grab()
+    panned_s = time.perf_counter() - started
+    print(f"50k candles: zoomed repaint {zoomed_s * 1000:.0f} ms, pan repaint {panned_s * 1000:.0f} ms")
+    assert panned_s < 1.0
+
+
+def test_volume_curve_is_downsampled_and_clipped(data_view):
+    data_view.chart.grab()
+    shown_x, _ = data_view.volume.getData()
+    assert len(shown_x) < N / 5  # peak downsampling to the plot's width
+    x = data_view.candles.x
+    data_view.price_plot.setXRange(x[1000], x[1500], padding=0)
+    data_view.chart.grab()
+    shown_x, _ = data_view.volume.getData()
+    assert len(shown_x) < 1000  # clipped to the view
+
+
+def test_crosshair_reads_out_the_bar_under_the_mouse(data_view):
+    data_view.chart.grab()
+    x = data_view.candles.x
+    data_view.price_plot.setXRange(x[100], x[200], padding=0)
+    data_view.chart.grab()
+    scene_point = data_view.price_plot.vb.mapViewToScene(pg_point(x[150], 100.0))
+    data_view._mouse_moved((scene_point,))
+    assert "1990-01-07 06:00" in data_view.readout.text()  # bar 150, hourly from 1990-01-01
+    assert all(f"{field} " in data_view.readout.text() for field in "OHLCV")
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+    return QPointF(x, y)
+
+
+def test_50k_loss_points_are_downsampled(qtbot):
+    view = TrainingView()
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    config = SimpleNamespace(training=SimpleNamespace(epochs=N), classification=False,
+                             data=SimpleNamespace(tickers=("SP500",), csv_files=()))
+    view.start_run(1, config, ["lstm"])
+    trace = view.trace("lstm")
+    rng = np.random.default_rng(1)
+    for epoch in range(1, N + 1):
+        trace.add(SimpleNamespace(epoch=epoch, train_loss=1 / epoch + rng.random() * 0.01, val_loss=1.2 / epoch,
+                                  lr_reduced=epoch % 5000 == 0, best_epoch=epoch))
+    trace.draw()
+    started = time.perf_counter()
+    view.plot_widget.grab()
+    first_s = time.perf_counter() - started
+    assert view.curve_points("lstm") == (N, N)
+    shown_x, _ = trace.train.getData()
+    assert len(shown_x) < N / 3  # peak downsampling: a min and a max per few pixels
+    view.plot.setXRange(10_000, 12_000, padding=0)
+    view.plot_widget.grab()
+    shown_x, _ = trace.train.getData()
+    assert len(shown_x) < 2_500
+    trace.add(SimpleNamespace(epoch=N + 1, train_loss=0.1, val_loss=0.1, lr_reduced=False, best_epoch=N + 1))
+    started = time.perf_counter()
+    trace.draw()
+    view.plot_widget.grab()
+    update_s = time.perf_counter() - started
+    print(f"50k loss points: first paint {first_s * 1000:.0f} ms, append + repaint {update_s * 1000:.0f} ms")
+    assert update_s < 1.0
