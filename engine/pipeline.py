@@ -10,6 +10,7 @@ import pandas as pd
 
 from engine.backtest import BacktestEvent, FoldDone, walk_forward
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
+from engine.errors import WorkbenchError
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics
 from engine.results import BacktestResult, evaluate, trade_forecasts
@@ -70,6 +71,8 @@ def train_models(
 
 def evaluate_on_test(trained: TrainedModel, data: WindowedData, config: RunConfig) -> dict[str, float]:
     """The model's forecast metrics on the test split, in target units, beside the naive forecast."""
+    if len(data.test) == 0:
+        raise WorkbenchError("There is no test split to score the model on: set a test fraction above 0.")
     predicted = predict(trained.model, data.test.x, classification=config.classification)
     if config.classification:
         return classification_metrics(data.test.y.ravel(), predicted.ravel())

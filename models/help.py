@@ -146,4 +146,44 @@ HELP: dict[str, str] = {
         "model has one output per horizon. Further horizons are harder and their errors larger. "
         "A useful model should beat a naive 'no change' forecast at every horizon."
     ),
+    "target": (
+        "What the model learns to predict: the next close in price units, the simple or log return "
+        "to it, or just its direction (up or not, a classification). Returns are the usual choice: "
+        "prices trend, so a model predicting raw prices looks good by copying the last close."
+    ),
+    "features": (
+        "The columns each bar of the window shows the model: raw prices and volume, returns, log "
+        "volume, the high-low range and rolling volatility. Scale-free features (returns, range) "
+        "carry over between periods and tickers; raw prices drift out of the range seen in training."
+    ),
+    "val_fraction": (
+        "The share of bars, after the training bars, held out to choose the best epoch and stop "
+        "early. Too small and that choice is noisy; too large leaves less to train on."
+    ),
+    "test_fraction": (
+        "The share of the most recent bars kept unseen until the end, to score the model honestly. "
+        "Nothing is fitted on them, not even the scalers."
+    ),
+    "scaler": (
+        "How features and targets are rescaled before training, fitted on the training bars only: "
+        "standard (mean 0, std 1) suits most data; minmax squeezes into [0, 1] and is thrown off "
+        "by outliers; none leaves them as they are, which slows or destabilises training."
+    ),
+    "seed": (
+        "The starting point of every random choice (initial weights, batch order, dropout). The "
+        "same seed gives the same result on the CPU; run several seeds to see how much of a "
+        "result is luck."
+    ),
+    "device": (
+        "Where training runs: auto picks a CUDA GPU, then an Apple GPU, then the CPU. Small models "
+        "on short windows can be as fast on the CPU; big models and batches gain most from a GPU."
+    ),
+    "lr_patience": (
+        "Epochs without a better validation loss before the learning rate is cut. Smaller cuts "
+        "sooner; 0 never cuts. Cutting helps a model settle once big steps stop paying off."
+    ),
+    "lr_factor": (
+        "What the learning rate is multiplied by when it is cut, e.g. 0.5 halves it. Close to 1 "
+        "barely changes anything; very small freezes learning after the first cut."
+    ),
 }

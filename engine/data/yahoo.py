@@ -7,8 +7,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-import yfinance as yf
-from yfinance.exceptions import YFRateLimitError, YFTickerMissingError
 
 from engine.data.frame import OHLCV_COLUMNS, empty_ohlcv, make_ohlcv
 from engine.errors import WorkbenchError
@@ -46,6 +44,9 @@ def download_yahoo(ticker: str, start: date | None, end: date | None, interval: 
     DownloadError when Yahoo cannot be reached or refuses. An intraday start older than
     Yahoo keeps is moved up to the earliest day it serves.
     """
+    import yfinance as yf  # imported on first download: it costs start-up time and is rarely needed offline
+    from yfinance.exceptions import YFRateLimitError, YFTickerMissingError
+
     yf.config.debug.hide_exceptions = False  # else yfinance logs network errors and returns an empty frame
     limit = earliest_start(interval, date.today())
     if limit is not None and (start is None or start < limit):

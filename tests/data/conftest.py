@@ -29,7 +29,7 @@ def no_network_no_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def refuse(symbol: str) -> None:
         raise AssertionError(f"a test tried to reach Yahoo for {symbol}")
 
-    monkeypatch.setattr("engine.data.yahoo.yf.Ticker", refuse)
+    monkeypatch.setattr("yfinance.Ticker", refuse)
     monkeypatch.setattr("platformdirs.user_data_dir", lambda app: str(tmp_path / "user-data" / app))
 
 

@@ -34,7 +34,7 @@ def fake_yf(monkeypatch):
         {"Open": [1.0, 2.0], "High": [2.0, 3.0], "Low": [0.5, 1.5], "Close": [1.5, 2.5], "Volume": [10, 20]},
         index=pd.DatetimeIndex(["2024-01-02", "2024-01-03"], name="Date").tz_localize("America/New_York"),
     )
-    monkeypatch.setattr("engine.data.yahoo.yf.Ticker", FakeTicker)
+    monkeypatch.setattr("yfinance.Ticker", FakeTicker)
     return FakeTicker
 
 

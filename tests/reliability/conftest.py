@@ -32,7 +32,7 @@ def no_yahoo(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(symbol: str) -> None:
         raise AssertionError(f"a test tried to reach Yahoo for {symbol}")
 
-    monkeypatch.setattr("engine.data.yahoo.yf.Ticker", refuse)
+    monkeypatch.setattr("yfinance.Ticker", refuse)
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ def yahoo_style(bars: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture
 def yahoo(monkeypatch):
     StandInTicker.script, StandInTicker.calls = [], []
-    monkeypatch.setattr("engine.data.yahoo.yf.Ticker", StandInTicker)
+    monkeypatch.setattr("yfinance.Ticker", StandInTicker)
     return StandInTicker
 
 
