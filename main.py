@@ -3,6 +3,7 @@
     python main.py                      open the workbench
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
+    python main.py runs list            stored backtests (also: runs export|rerun|delete ID)
     python main.py data --ticker SP500  the data-quality report of a series
     python main.py --help               every command and its options
 """
@@ -81,38 +82,63 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    return _run_backtests(_run_config(args), Path(args.out), seeds=args.seeds, store=not args.no_store)
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from engine.results import export_csv
+    from engine.store import RunStore
+
+    if args.action != "list" and args.id is None:
+        raise WorkbenchError(f"'runs {args.action}' needs the run's id: see 'main.py runs list'.")
+    with RunStore() as store:
+        if args.action == "list":
+            runs = store.list_runs()
+            print(runs.to_string(index=False) if len(runs) else f"no stored runs in {store.path}")
+            return 0
+        if args.action == "delete":
+            store.delete(args.id)
+            print(f"deleted run {args.id}")
+            return 0
+        stored = store.load(args.id)
+    if args.action == "export":
+        print("wrote " + ", ".join(str(path) for path in export_csv(stored.result, Path(args.out))))
+        return 0
+    print(f"re-running run {args.id} ({stored.name}) from its stored configuration")
+    return _run_backtests(stored.config, Path(args.out), seeds=1, store=True)
+
+
+def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
     from dataclasses import replace
 
     from engine.pipeline import load_data, run_backtest
     from engine.results import export_csv
     from engine.store import RunStore, data_fingerprint, seed_summary
 
-    config = _run_config(args)
     loaded = load_data(config.data)
     for notice in loaded.notices:
         print(f"note: {notice}")
-    out, metrics = Path(args.out), []
-    for seed in range(config.training.seed, config.training.seed + args.seeds):
+    metrics = []
+    for seed in range(config.training.seed, config.training.seed + seeds):
         seeded = replace(config, training=replace(config.training, seed=seed))
         run = run_backtest(seeded, loaded.bars, on_event=_print_fold)
-        folder = out if args.seeds == 1 else out / f"seed-{seed}"
-        written = export_csv(run.result, folder)
+        written = export_csv(run.result, out if seeds == 1 else out / f"seed-{seed}")
         metrics.append(run.result.metrics)
-        if not args.no_store:
-            with RunStore() as store:
-                run_id = store.save(seeded, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
-            print(f"stored as run {run_id} in {store.path}")
+        if store:
+            with RunStore() as runs:
+                run_id = runs.save(seeded, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
+            print(f"stored as run {run_id} in {runs.path}")
         for warning in run.result.warnings:
             print(f"warning: {warning}")
         _print_leaderboard(run.result.metrics)
         print(f"conventions: {run.result.conventions}")
         print("wrote " + ", ".join(str(path) for path in written))
-    if args.seeds > 1:
+    if seeds > 1:
         from engine.files import write_atomically
 
         summary = seed_summary(metrics)
         path = write_atomically(out / "seeds_summary.csv", lambda file: summary.to_csv(file, index=False))
-        print(f"wrote {path} (mean and std over {args.seeds} seeds)")
+        print(f"wrote {path} (mean and std over {seeds} seeds)")
     return 0
 
 
@@ -218,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--seeds", type=int, default=1, help="run seeds seed .. seed+N-1 and summarise them")
     backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store")
     backtest.set_defaults(command=_backtest)
+
+    runs = commands.add_parser("runs", help="list, export, re-run or delete stored backtest runs")
+    runs.add_argument("action", choices=("list", "export", "rerun", "delete"))
+    runs.add_argument("id", type=int, nargs="?", help="the run's id, from 'runs list'")
+    runs.add_argument("--out", default="runs/stored", help="folder for export and rerun (default %(default)s)")
+    runs.set_defaults(command=_runs)
     return parser
 
 

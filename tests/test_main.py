@@ -74,3 +74,21 @@ def test_backtest_over_several_seeds_summarises_them(tmp_path):
     summary = pd.read_csv(tmp_path / "seeds_summary.csv")
     assert (summary.loc[summary["model"] == "mlp", "runs"] == 2).all()
     assert "Return [%] std" in summary.columns
+
+
+def test_stored_runs_can_be_listed_exported_rerun_and_deleted(tmp_path, capsys):
+    args = ["backtest", "--ticker", "SP500", "--arch", "mlp", *TINY, "--initial-train", "600", "--retrain-every",
+            "0", "--out", str(tmp_path / "first")]
+    assert main(args) == 0
+    assert main(["runs", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "SP500" in listed and "mlp" in listed
+    assert main(["runs", "export", "1", "--out", str(tmp_path / "exported")]) == 0
+    exported = pd.read_csv(tmp_path / "exported" / "predictions.csv")
+    pd.testing.assert_frame_equal(exported, pd.read_csv(tmp_path / "first" / "predictions.csv"))
+    assert main(["runs", "rerun", "1", "--out", str(tmp_path / "again")]) == 0
+    rerun = pd.read_csv(tmp_path / "again" / "predictions.csv")
+    pd.testing.assert_frame_equal(rerun, exported)  # same stored config and seed: the same predictions on CPU
+    assert main(["runs", "delete", "1"]) == 0
+    assert main(["runs", "export", "1", "--out", str(tmp_path / "gone")]) == 2
+    assert "no stored run 1" in capsys.readouterr().err
