@@ -87,43 +87,12 @@ def load_ticker(
     return _load_through_cache(symbol, start, end, interval, adjusted, cache, downloader, nan_policy)
 
 
-def load_tickers(
-    tickers: Sequence[str],
-    *,
-    start: date | None = None,
-    end: date | None = None,
-    interval: str = "1d",
-    adjusted: bool = True,
-    cache: MarketCache | None = None,
-    downloader: Downloader = download_with_retry,
-    nan_policy: NanPolicy = "drop",
-) -> list[LoadedSeries]:
-    """load_ticker for each ticker, in order, sharing one cache."""
+def load_tickers(tickers: Sequence[str], *, cache: MarketCache | None = None, **options) -> list[LoadedSeries]:
+    """load_ticker for each ticker, in order, sharing one cache; `options` are load_ticker's keywords."""
     if cache is None:
         with MarketCache() as default_cache:
-            return load_tickers(
-                tickers,
-                start=start,
-                end=end,
-                interval=interval,
-                adjusted=adjusted,
-                cache=default_cache,
-                downloader=downloader,
-                nan_policy=nan_policy,
-            )
-    return [
-        load_ticker(
-            ticker,
-            start=start,
-            end=end,
-            interval=interval,
-            adjusted=adjusted,
-            cache=cache,
-            downloader=downloader,
-            nan_policy=nan_policy,
-        )
-        for ticker in tickers
-    ]
+            return load_tickers(tickers, cache=default_cache, **options)
+    return [load_ticker(ticker, cache=cache, **options) for ticker in tickers]
 
 
 def _load_sample(symbol: str, start: date | None, end: date | None, interval: str, adjusted: bool) -> LoadedSeries:
