@@ -1,0 +1,135 @@
+"""Which metrics the result views show, which way each is better, and how each reads on screen.
+
+The views only compare numbers the engine computed: these rules decide the highlight, never a value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Better = Literal["higher", "lower"] | None
+
+# Which value of a metric is the better one. None: neither (a count, an exposure), never highlighted.
+# Drawdowns are stored negative (-20 means a 20 % fall), so for them the higher value, nearer 0, is better.
+BETTER: dict[str, Better] = {
+    "Return [%]": "higher",
+    "Buy & Hold Return [%]": None,
+    "Return (Ann.) [%]": "higher",
+    "CAGR [%]": "higher",
+    "Equity Final [$]": "higher",
+    "Equity Peak [$]": "higher",
+    "Volatility (Ann.) [%]": "lower",
+    "Sharpe Ratio": "higher",
+    "Sortino Ratio": "higher",
+    "Calmar Ratio": "higher",
+    "Alpha [%]": "higher",
+    "Beta": None,
+    "Max. Drawdown [%]": "higher",
+    "Avg. Drawdown [%]": "higher",
+    "Max. Drawdown Duration [bars]": "lower",
+    "Avg. Drawdown Duration [bars]": "lower",
+    "Exposure Time [%]": None,
+    "# Trades": None,
+    "Win Rate [%]": "higher",
+    "Best Trade [%]": "higher",
+    "Worst Trade [%]": "higher",
+    "Avg. Trade [%]": "higher",
+    "Profit Factor": "higher",
+    "Expectancy [%]": "higher",
+    "Turnover (Ann.)": None,
+    "Theil's U": "lower",  # RMSE / the no-change forecast's RMSE: below 1 beats it
+    "MASE": "lower",  # MAE / the no-change forecast's MAE
+    "MAE": "lower",
+    "RMSE": "lower",
+    "MAPE [%]": "lower",
+    "R²": "higher",
+    "Correlation": "higher",
+    "Directional Accuracy [%]": "higher",
+    "Always-Up Accuracy [%]": None,
+    "Up Precision": "higher",
+    "Up Recall": "higher",
+    "Up F1": "higher",
+}
+
+# The leaderboard's metric columns, in order.
+LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]", "Theil's U", "MASE",
+                       "Directional Accuracy [%]", "# Trades")
+
+# The Backtest tab's metrics table: sections of the metrics most people read first; the rest follow.
+TABLE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Trading", ("Return [%]", "Return (Ann.) [%]", "Sharpe Ratio", "Sortino Ratio", "Max. Drawdown [%]",
+                 "Volatility (Ann.) [%]", "Alpha [%]", "Beta", "Exposure Time [%]", "# Trades", "Win Rate [%]",
+                 "Profit Factor", "Equity Final [$]")),
+    ("Forecast", ("Theil's U", "MASE", "Directional Accuracy [%]", "MAE", "RMSE", "MAPE [%]", "R²",
+                  "Always-Up Accuracy [%]")),
+)
+KEY_COLUMNS = ("ticker", "model", "horizon", "Start", "End")
+
+
+def better(metric: str) -> Better:
+    return BETTER.get(metric)
+
+
+def best_mask(values: np.ndarray, rule: Better) -> np.ndarray:
+    """True where a value is the best of the finite values (ties all count); all False without a rule."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if rule is None or not finite.any():
+        return np.zeros(len(values), dtype=bool)
+    target = values[finite].max() if rule == "higher" else values[finite].min()
+    return finite & np.isclose(values, target, rtol=1e-12, atol=0.0)
+
+
+def goodness(values: np.ndarray, rule: Better) -> np.ndarray:
+    """Each finite value's place between the worst (0) and the best (1) of them; NaN where undefined.
+
+    Only for colouring a heatmap. Without a rule, 0 is the smallest value and 1 the largest.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    out = np.full(len(values), np.nan)
+    if not finite.any():
+        return out
+    low, high = values[finite].min(), values[finite].max()
+    out[finite] = 0.5 if high == low else (values[finite] - low) / (high - low)
+    return 1.0 - out if rule == "lower" else out
+
+
+def metric_order(columns) -> list[str]:
+    """The metric columns of a metrics frame: the sectioned ones first, then the rest as they come."""
+    present = [c for c in columns if c not in KEY_COLUMNS]
+    listed = [m for _, section in TABLE_SECTIONS for m in section if m in present]
+    return listed + [c for c in present if c not in listed]
+
+
+def format_metric(metric: str, value) -> str:
+    """A metric as it reads in a table: the precision fits the unit; a dash when undefined."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return "—"
+    if metric.startswith("#") or "[bars]" in metric or "[days]" in metric:
+        return f"{number:,.0f}"
+    if "[$]" in metric:
+        return f"{number:,.0f}"
+    text = f"{number:,.2f}" if "[%]" in metric else f"{number:.3f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.000"
+
+
+def format_mean_std(metric: str, mean, std) -> str:
+    """'12.3 ± 1.1' for a metric averaged over seeds."""
+    text = format_metric(metric, mean)
+    if text == "—" or std is None or not math.isfinite(float(std)):
+        return text
+    # One digit less than a single run shows: the spread over a few seeds does not carry more.
+    digits = 1 if "[%]" in metric or metric.startswith("#") or "[" in metric else 2
+    return f"{float(mean):,.{digits}f} ± {float(std):,.{digits}f}"

@@ -1,0 +1,424 @@
+"""The Backtest and Compare tabs on a real tiny walk-forward backtest of the bundled SP500 sample.
+
+The backtests (GRU + MLP, 3 epochs, 6 folds, horizons 1 and 5; seeds 0 and 1) run once per module,
+in memory, in a few seconds on a CPU.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from gui.theme import LIGHT
+from gui.views.compare_view import COLUMNS
+
+MODEL = COLUMNS.index("Model")
+
+
+def _config(seed: int):
+    from engine.backtest import WalkForwardConfig
+    from engine.runs import DataConfig, RunConfig
+    from engine.train import TrainConfig
+    from engine.windows import WindowConfig
+    from models import ModelConfig
+
+    return RunConfig(
+        data=DataConfig(start="2014-01-01"),
+        windows=WindowConfig(window=10, horizons=(1, 5)),
+        models=(ModelConfig(arch="gru", hidden_size=8, num_layers=1), ModelConfig(arch="mlp", hidden_layers=(16,))),
+        training=TrainConfig(epochs=3, device="cpu", seed=seed),
+        walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
+    )
+
+
+class Backtest:
+    def __init__(self, seed: int):
+        from engine.pipeline import load_data, run_backtest
+
+        self.config = _config(seed)
+        self.bars = load_data(self.config.data).bars
+        self.events: list = []
+        self.run = run_backtest(self.config, self.bars, on_event=self.events.append)
+        self.result = self.run.result
+
+
+@pytest.fixture(scope="module")
+def backtest() -> Backtest:
+    return Backtest(seed=0)
+
+
+@pytest.fixture(scope="module")
+def backtest_seed_1() -> Backtest:
+    return Backtest(seed=1)
+
+
+def _replay(view, bt: Backtest, *, upto: int | None = None) -> None:
+    from engine.backtest import FoldDone
+    from engine.pipeline import EquityProgress
+
+    view.start_run(bt.config, bt.bars)
+    for event in bt.events[:upto]:
+        if isinstance(event, FoldDone):
+            view.show_fold(event)
+        elif isinstance(event, EquityProgress):
+            view.show_progress(event)
+
+
+@pytest.fixture
+def backtest_view(qtbot):
+    from gui.views.backtest_view import BacktestView
+
+    view = BacktestView()
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    return view
+
+
+@pytest.fixture
+def compare_view(qtbot):
+    from gui.views.compare_view import CompareView
+
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    return view
+
+
+# --- Backtest tab ---------------------------------------------------------------------------------------
+def test_result_curves_match_the_result_tables(backtest_view, backtest):
+    view, result = backtest_view, backtest.result
+    _replay(view, backtest)
+    view.show_result(result)
+    for (ticker, model, horizon), rows in result.equity.groupby(["ticker", "model", "horizon"]):
+        trace = view.equity_trace(ticker, model, horizon)
+        assert len(trace.equity.xData) == len(trace.benchmark.xData) == len(trace.drawdown.xData) == len(rows)
+        np.testing.assert_allclose(trace.equity.yData, rows["equity"].to_numpy())
+        np.testing.assert_allclose(trace.drawdown.yData, rows["drawdown"].to_numpy() * 100)
+    assert len(view.price_curve.xData) == len(backtest.bars["SP500"])
+    # The selection (first model, 1-bar) shows its predictions as prices, one per decision bar and horizon.
+    ticker, model, horizon = view.selection()
+    assert (ticker, model, horizon) == ("SP500", "gru", 1)
+    predictions = result.predictions[(result.predictions["model"] == model)]
+    for h in (1, 5):
+        assert len(view.prediction_curves[h].xData) == int((predictions["horizon"] == h).sum())
+    trades = result.trades[(result.trades["model"] == model) & (result.trades["horizon"] == horizon)]
+    drawn = len(view.long_markers.xData) + len(view.short_markers.xData)
+    assert drawn == len(trades) == len(view.exit_markers.xData)
+    # The metrics table: the model beside its baselines, the conventions under it.
+    headers = [view.metrics_table.horizontalHeaderItem(c).text() for c in range(view.metrics_table.columnCount())]
+    assert headers == ["Metric", "gru", "Linear", "Buy & Hold", "Naive"]
+    assert view.conventions.text() == result.conventions
+
+
+def test_predicted_prices_come_from_the_engine_helper(backtest_view, backtest):
+    from engine.backtest import predicted_price
+
+    view = backtest_view
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    rows = backtest.result.predictions
+    rows = rows[(rows["model"] == "gru") & (rows["horizon"] == 5)].sort_values("target_date")
+    close = backtest.bars["SP500"]["close"]
+    expected = predicted_price(rows.assign(reference_close=close.reindex(rows["date"]).to_numpy()),
+                               backtest.config.windows.target)
+    np.testing.assert_allclose(view.prediction_curves[5].yData, expected.to_numpy())
+
+
+def test_warnings_are_shown_in_a_banner(backtest_view, backtest):
+    view, result = backtest_view, backtest.result
+    assert result.warnings, "the tiny models should trip the lagged-copy warning"
+    _replay(view, backtest)
+    view.show_result(result)
+    assert view.warning_banner.isVisible()
+    assert f"{len(result.warnings)} warning" in view.warning_label.text()
+    view.warning_more.setChecked(True)
+    for warning in result.warnings:
+        assert warning.split(":")[0] in view.warning_label.text()
+
+
+def test_live_progress_grows_the_same_curve_objects(backtest_view, backtest):
+    from engine.pipeline import EquityProgress
+
+    view = backtest_view
+    progress = [i for i, e in enumerate(backtest.events) if isinstance(e, EquityProgress)
+                and (e.model, e.horizon) == ("gru", 1)]
+    _replay(view, backtest, upto=progress[0] + 1)
+    trace = view.equity_trace("SP500", "gru", 1)
+    curve, first = trace.equity, len(trace.equity.xData)
+    assert first > 0
+    _replay_from(view, backtest, progress[0] + 1, progress[2] + 1)
+    assert view.equity_trace("SP500", "gru", 1).equity is curve
+    assert len(curve.xData) > first
+    assert len(view.timeline.rows()["test"]) == 3  # three gru folds so far
+    grown = len(curve.xData)
+    _replay_from(view, backtest, progress[2] + 1, None)
+    view.show_result(backtest.result)
+    assert view.equity_trace("SP500", "gru", 1).equity is curve
+    assert len(curve.xData) >= grown
+
+
+def _replay_from(view, bt, start, stop):
+    from engine.backtest import FoldDone
+    from engine.pipeline import EquityProgress
+
+    for event in bt.events[start:stop]:
+        if isinstance(event, FoldDone):
+            view.show_fold(event)
+        elif isinstance(event, EquityProgress):
+            view.show_progress(event)
+
+
+def test_fold_timeline_has_a_row_per_fold(backtest_view, backtest):
+    view = backtest_view
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    folds = [f for f in backtest.result.folds if f.model == "gru"]
+    assert view.timeline.row_count == len(folds) == 6
+    rows = view.timeline.rows()
+    assert len(rows["train"]) == len(rows["val"]) == len(rows["test"]) == len(folds)
+    # Hovering the middle of fold 2's test bar names its dates.
+    from gui.views.fold_timeline import seconds
+
+    fold = folds[1]
+    middle = seconds([fold.test_start])[0] / 2 + seconds([fold.test_end])[0] / 2
+    text = view.timeline.describe(middle, 1.0)
+    assert "Fold 2" in text and "Test" in text
+    assert fold.test_start.strftime("%Y-%m-%d") in text and fold.test_end.strftime("%Y-%m-%d") in text
+    assert view.timeline.describe(middle, 20.0) == ""
+
+
+def test_selecting_another_model_and_horizon(backtest_view, backtest):
+    view = backtest_view
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    view.select(model="mlp", horizon=5)
+    assert view.selection() == ("SP500", "mlp", 5)
+    selected = view.equity_trace("SP500", "mlp", 5)
+    assert selected.equity.isVisible() and selected.drawdown.isVisible()
+    assert not view.equity_trace("SP500", "gru", 5).drawdown.isVisible()
+    assert not view.equity_trace("SP500", "mlp", 1).equity.isVisible()
+    assert view.metrics_table.horizontalHeaderItem(1).text() == "mlp"
+
+
+def test_fifty_thousand_points_are_drawn_downsampled_and_clipped(backtest_view, qtbot):
+    from engine.pipeline import EquityProgress
+
+    view = backtest_view
+    n = 50_000
+    dates = pd.date_range("1990-01-01", periods=n, freq="h")
+    rng = np.random.default_rng(0)
+    equity = 10_000 * np.cumprod(1 + rng.normal(0, 0.001, n))
+    periods = pd.DataFrame({"equity": equity, "benchmark_equity": equity[::-1],
+                            "drawdown": equity / np.maximum.accumulate(equity) - 1}, index=dates)
+    view.show_progress(EquityProgress("X", "lstm", 1, periods))
+    trace = view.equity_trace("X", "lstm", 1)
+    assert len(trace.equity.xData) == n
+    for plot in (view.price_plot, view.equity_plot, view.drawdown_plot):
+        assert plot.clipToViewMode()
+        assert plot.downsampleMode()[1:] == (True, "peak")  # auto downsampling, peak method
+    for item in (trace.equity, trace.benchmark, trace.drawdown):
+        assert item.opts["clipToView"] and item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak"
+    view.grab()  # draws once, downsampled
+
+
+def test_clear_forgets_the_run(backtest_view, backtest):
+    view = backtest_view
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    view.clear()
+    assert view.equity_trace("SP500", "gru", 1) is None
+    assert view.timeline.row_count == 0
+    assert not view.warning_banner.isVisible()
+    assert view.equity_plot.listDataItems() == []
+
+
+def test_light_theme(backtest_view, backtest):
+    _replay(backtest_view, backtest)
+    backtest_view.show_result(backtest.result)
+    backtest_view.apply_theme(LIGHT)
+    assert backtest_view.chart.backgroundBrush().color().name() == LIGHT.plot_bg
+
+
+# --- Compare tab ----------------------------------------------------------------------------------------
+def _column(view, name: str) -> list[float]:
+    from gui.views.compare_view import SORT_ROLE
+
+    column = COLUMNS.index(name)
+    return [view.proxy.index(r, column).data(SORT_ROLE) for r in range(view.proxy.rowCount())]
+
+
+def test_leaderboard_has_a_row_per_run_ticker_model_horizon(compare_view, backtest):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    assert view.model.rowCount() == len(backtest.result.metrics)
+    kinds = dict(zip(view.model.frame["Model"], view.model.frame["kind"]))
+    assert kinds["Buy & Hold"] == kinds["Naive (no change)"] == kinds["linear (baseline)"] == "baseline"
+    assert kinds["gru"] == "model"
+    # Baseline rows look different: italic and muted.
+    row = view.model.frame.index[view.model.frame["Model"] == "Buy & Hold"][0]
+    assert view.model.index(row, MODEL).data(Qt.ItemDataRole.FontRole).italic()
+
+
+def test_leaderboard_sorts_numerically_and_highlights_the_best(compare_view, backtest, qtbot):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    header = view.table.horizontalHeader()
+    column = COLUMNS.index("# Trades")
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    trades = _column(view, "# Trades")
+    numbers = [t for t in trades if not np.isnan(t)]
+    assert numbers == sorted(numbers) or numbers == sorted(numbers, reverse=True)
+    assert len(set(numbers)) > 2 and np.isnan(trades[-1])  # Naive rows have no trades: last either way
+    text = [view.proxy.index(r, column).data() for r in range(len(numbers))]
+    assert sorted(text) != sorted(text, key=float)  # so a string sort would have shown another order
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    again = [t for t in _column(view, "# Trades") if not np.isnan(t)]
+    assert again == numbers[::-1] and np.isnan(_column(view, "# Trades")[-1])
+
+    view.table.sortByColumn(COLUMNS.index("Sharpe Ratio"), Qt.SortOrder.DescendingOrder)
+    sharpe = _column(view, "Sharpe Ratio")
+    finite = [s for s in sharpe if not np.isnan(s)]
+    assert finite == sorted(finite, reverse=True)
+    top = view.proxy.mapToSource(view.proxy.index(0, 0)).row()
+    assert view.is_best(top, "Sharpe Ratio")
+    assert view.model.frame.at[top, "Sharpe Ratio"] == backtest.result.metrics["Sharpe Ratio"].max()
+    # Lower is better for Theil's U: the best is the minimum.
+    metrics = backtest.result.metrics
+    best = [r for r in range(view.model.rowCount()) if view.is_best(r, "Theil's U")]
+    assert {view.model.frame.at[r, "Theil's U"] for r in best} == {metrics["Theil's U"].min()}
+    assert view.model.index(best[0], COLUMNS.index("Theil's U")).data(Qt.ItemDataRole.FontRole).bold()
+
+
+def test_filter_and_baseline_toggle(compare_view, backtest):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    view.baselines_box.setChecked(False)
+    shown = {view.proxy.index(r, MODEL).data() for r in range(view.proxy.rowCount())}
+    assert shown == {"gru", "mlp"}
+    view.filter.setText("mlp")
+    assert {view.proxy.index(r, MODEL).data() for r in range(view.proxy.rowCount())} == {"mlp"}
+
+
+def test_seed_summary_rows_for_runs_that_differ_only_in_the_seed(compare_view, backtest, backtest_seed_1):
+    from engine.store import seed_summary
+
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    assert not (view.model.frame["kind"] == "seeds").any()
+    view.add_run("run 2", backtest_seed_1.config, backtest_seed_1.result)
+    seeds = view.model.frame[view.model.frame["kind"] == "seeds"]
+    assert set(seeds["Model"]) == {"gru", "mlp", "linear (baseline)"}  # Buy & Hold and Naive ignore the seed
+    expected = seed_summary([backtest.result.metrics, backtest_seed_1.result.metrics])
+    row = seeds[(seeds["Model"] == "gru") & (seeds["Horizon"] == 1)].index[0]
+    want = expected[(expected["model"] == "gru") & (expected["horizon"] == 1)].iloc[0]
+    assert view.model.frame.at[row, "Sharpe Ratio"] == pytest.approx(want["Sharpe Ratio mean"])
+    assert view.model.frame.at[row, "Sharpe Ratio std"] == pytest.approx(want["Sharpe Ratio std"])
+    assert "±" in view.model.index(row, COLUMNS.index("Sharpe Ratio")).data()
+    assert view.model.frame.at[row, "Run"] == "mean: run 1, run 2"
+    # Another setting than the seed: no summary with it.
+    other = replace(backtest.config, windows=replace(backtest.config.windows, window=20))
+    view.add_run("run 3", other, backtest.result)
+    assert set(view.model.frame.loc[view.model.frame["kind"] == "seeds", "Run"]) == {"mean: run 1, run 2"}
+
+
+def test_selecting_rows_overlays_equity_and_drawdown(compare_view, backtest):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    view.filter.setText("gru")
+    view.baselines_box.setChecked(False)
+    view.select_rows([0, 1])
+    overlaid = view.overlaid()
+    assert len(overlaid) == 2
+    assert view.drawdown_plot.getViewBox().linkedView(0) is view.equity_plot.getViewBox()
+    for name, curve in overlaid:
+        horizon = int(name.split(" · ")[-1].split("-")[0])
+        rows = backtest.result.equity
+        assert len(curve.xData) == int(((rows["model"] == "gru") & (rows["horizon"] == horizon)).sum())
+    view.select_rows([0])
+    assert len(view.overlaid()) == 1
+    assert sum(item.isVisible() for item in view.equity_plot.listDataItems()) == 1
+    view.add_run("run 2", backtest.config, backtest.result)  # a run arriving keeps the selection
+    assert [name for name, _ in view.overlaid()] == [overlaid[0][0]]
+
+
+def test_heatmap_is_horizons_by_models(compare_view, backtest):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    metrics = backtest.result.metrics
+    assert view.heatmap_shape() == (metrics["horizon"].nunique(), metrics["model"].nunique())  # 2 × 5
+    view.metric_box.setCurrentText("Theil's U")
+    gru = [view.heatmap.horizontalHeaderItem(c).text() for c in range(view.heatmap.columnCount())].index("gru")
+    expected = metrics[(metrics["model"] == "gru") & (metrics["horizon"] == 1)]["Theil's U"].iloc[0]
+    assert view.heatmap.item(0, gru).text() == f"{expected:.3f}"
+
+
+def test_rerun_and_export_emit_the_run(compare_view, backtest, qtbot):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    with qtbot.waitSignal(view.sigRerunRequested) as rerun:
+        qtbot.mouseClick(view.rerun_button, Qt.MouseButton.LeftButton)
+    assert rerun.args == [backtest.config]
+    with qtbot.waitSignal(view.sigExportRequested) as export:
+        qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert export.args[0] == "run 1" and export.args[1] is backtest.result
+
+
+def test_delete_asks_first_and_removes_the_run_from_the_store(compare_view, backtest, backtest_seed_1, tmp_path,
+                                                              monkeypatch, qtbot):
+    from engine.store import RunStore
+
+    view = compare_view
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        first = store.save(backtest.config, backtest.result, fingerprint="f")
+        second = store.save(backtest_seed_1.config, backtest_seed_1.result, fingerprint="f")
+        assert view.load_store(store) == 2
+        assert set(view.run_keys) == {f"#{first}", f"#{second}"}
+        assert (view.model.frame["kind"] == "seeds").any()  # the stored pair differs only in the seed
+        view.set_current_run(f"#{first}")
+        asked = []
+
+        def answer(reply):
+            def question(parent, title, text, *args, **kwargs):
+                asked.append(text)
+                return reply
+            return staticmethod(question)
+
+        monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+        qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+        assert len(asked) == 1 and f"#{first}" in asked[0]
+        assert len(store.list_runs()) == 2 and f"#{first}" in view.run_keys
+
+        monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+        with qtbot.waitSignal(view.sigRunDeleted) as deleted:
+            qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+        assert deleted.args == [f"#{first}"]
+        assert list(store.list_runs()["id"]) == [second]
+        assert view.run_keys == [f"#{second}"]
+        assert set(view.model.frame["Run"]) == {f"#{second}"}
+        assert not (view.model.frame["kind"] == "seeds").any()
+
+
+def test_compare_light_theme(compare_view, backtest):
+    compare_view.add_run("run 1", backtest.config, backtest.result)
+    compare_view.select_rows([0])
+    compare_view.apply_theme(LIGHT)
+    assert compare_view.chart.backgroundBrush().color().name() == LIGHT.plot_bg
+
+
+def test_a_run_cancelled_before_its_first_fold(backtest_view, compare_view, backtest):
+    from engine.results import evaluate
+
+    empty = evaluate(pd.DataFrame(), [], backtest.bars, target="log_return", trading=backtest.config.trading)
+    backtest_view.start_run(backtest.config, backtest.bars)
+    backtest_view.show_result(empty)
+    assert backtest_view.metrics_table.isHidden() and not backtest_view.warning_banner.isVisible()
+    compare_view.add_run("run 1", backtest.config, empty)
+    compare_view.add_run("run 2", replace(backtest.config, training=replace(backtest.config.training, seed=1)), empty)
+    assert compare_view.model.rowCount() == 0 and compare_view.heatmap_shape() == (0, 0)
