@@ -95,3 +95,28 @@ class RunResult:
     trained: dict[str, Any]  # label → engine TrainedModel
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class BacktestRequest:
+    """A run to train and walk forward; it waits in the same queue as plain training runs."""
+
+    config: Any  # the RunConfig, its walk_forward and trading settings included
+    store_path: str | None = None  # the run store file; None = engine.store.default_store_path()
+
+
+@dataclass(frozen=True)
+class BarsLoaded:
+    bars: dict[str, Any]  # series name → the OHLCV frame the backtest walks over
+
+
+@dataclass(frozen=True)
+class BacktestOutcome:
+    """What a backtest task returns: the result, and whether (and as which id) the run store kept it."""
+
+    config: Any  # the RunConfig
+    result: Any  # engine.results.BacktestResult
+    bars: dict[str, Any]  # series name → OHLCV frame
+    run_id: int | None  # its id in the run store; None when it was not stored
+    not_stored: str | None = None  # why it was not stored, for the user
+    cancelled: bool = False

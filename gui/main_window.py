@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
 
 from engine.errors import WorkbenchError
 from gui.events import (
+    BacktestOutcome,
+    BacktestRequest,
+    BarsLoaded,
     EngineInfo,
     ModelEvaluated,
     ModelEvent,
@@ -47,7 +50,7 @@ from gui.panels.forms import HelpBox
 from gui.run_queue import RunQueue
 from gui.tasks import check_csv, estimate_run, load_engine, load_preview
 from gui.theme import DARK, THEMES, Theme, apply_theme
-from gui.views import DataView, LogView, TrainingView
+from gui.views import BacktestView, CompareView, DataView, LogView, TrainingView
 from gui.worker import Failure, Job
 
 _PREVIEW_DELAY_MS = 250  # wait for typing to settle before reloading the Data tab
@@ -69,6 +72,10 @@ class MainWindow(QMainWindow):
         self._estimate_job: Job | None = None
         self._reported: set[tuple[str, str]] = set()  # preview failures already shown in a message box
         self._trained: dict[str, tuple[object, object]] = {}  # "run 2 · lstm" → (TrainedModel, RunConfig)
+        self.store_path: Path | None = None  # the run store file; None = the user's (engine.store.default_store_path)
+        self.store = None  # the RunStore the Compare tab lists and deletes from, opened on this (GUI) thread
+        self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
+        self._folds_seen: dict[str, tuple[str, int]] = {}  # model → (ticker, fold) whose losses the Training tab shows
         self._closing = False
         self._preview: PreviewResult | None = None
         self.views: list[QWidget] = []
@@ -79,11 +86,12 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.help_box = HelpBox()
         self.data_view, self.training_view, self.log_view = DataView(), TrainingView(), LogView()
+        self.backtest_view, self.compare_view = BacktestView(), CompareView()
         self._build_actions()
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
-        for view in (self.data_view, self.training_view, self.log_view):
+        for view in (self.data_view, self.training_view, self.backtest_view, self.compare_view, self.log_view):
             self.add_view(view)
 
         self._preview_timer = QTimer(self)
@@ -98,6 +106,11 @@ class MainWindow(QMainWindow):
         self.runs.sigFinished.connect(self._run_finished)
         self.runs.sigFailed.connect(self._run_failed)
         self.runs.sigChanged.connect(self._update_status)
+        self.compare_view.sigRerunRequested.connect(self.backtest)
+        self.compare_view.sigExportRequested.connect(
+            lambda label, result: self.export_backtest_csv(result=result, label=label))
+        self.compare_view.sigOpenRequested.connect(self.open_backtest)
+        self.compare_view.sigRunDeleted.connect(lambda key: self.log(f"Deleted run {key}"))
 
         self._restore_settings()
         self.set_theme(self._theme.name)
@@ -127,8 +140,14 @@ class MainWindow(QMainWindow):
         self.act_load_model = action("&Load model…", lambda: self.load_model(), "Ctrl+O", "Open a saved model folder")
         self.act_export = action("&Export chart PNG…", lambda: self.export_chart(), "Ctrl+E",
                                  "Save the chart of the current tab as a PNG image")
+        self.act_export_csv = action("Export &backtest CSV…", lambda: self.export_backtest_csv(), "Ctrl+Shift+E",
+                                     "Write the shown backtest's predictions, metrics, equity, trades and folds "
+                                     "as CSV files into a folder")
         self.act_quit = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_train = action("&Train", self.train, "Ctrl+R", "Train the ticked models (queues if a run is going)")
+        self.act_backtest = action("Train && &Backtest", lambda: self.backtest(), "Ctrl+B",
+                                   "Walk the ticked models forward, trade their forecasts and store the run "
+                                   "(queues if a run is going)")
         self.act_cancel = action("&Cancel run", self.cancel, "Esc", "Stop the running run after its current batch")
         self.act_clear_queue = action("Drop &queued runs", self.clear_queue, "Ctrl+Shift+Q",
                                       "Forget the runs that wait their turn")
@@ -152,11 +171,11 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save_model, self.act_load_model])
         file.addSeparator()
-        file.addAction(self.act_export)
+        file.addActions([self.act_export, self.act_export_csv])
         file.addSeparator()
         file.addAction(self.act_quit)
         run = bar.addMenu("&Run")
-        run.addActions([self.act_train, self.act_cancel, self.act_clear_queue])
+        run.addActions([self.act_train, self.act_backtest, self.act_cancel, self.act_clear_queue])
         run.addSeparator()
         run.addAction(self.act_estimate)
         view = bar.addMenu("&View")
@@ -195,16 +214,22 @@ class MainWindow(QMainWindow):
         self.estimate_button = QPushButton("Estimate time")
         self.estimate_button.setToolTip("Time a few real training steps of each ticked model (Ctrl+Shift+R)")
         self.estimate_button.clicked.connect(self.estimate)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.estimate_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.train_button)
+        self.backtest_button = QPushButton("Train && Backtest")
+        self.backtest_button.setToolTip("Walk the ticked models forward and trade their forecasts (Ctrl+B)")
+        self.backtest_button.clicked.connect(lambda: self.backtest())
+        # Two rows, so "Queue run" and "Train & Backtest" never squeeze each other in the narrow panel.
+        helpers, starts = QHBoxLayout(), QHBoxLayout()
+        helpers.addWidget(self.estimate_button)
+        helpers.addStretch(1)
+        helpers.addWidget(self.cancel_button)
+        starts.addWidget(self.backtest_button, 1)
+        starts.addWidget(self.train_button, 1)
         footer = QWidget()
         footer_layout = QVBoxLayout(footer)
         footer_layout.setContentsMargins(8, 0, 8, 8)
         footer_layout.addWidget(self.reason)
-        footer_layout.addLayout(buttons)
+        footer_layout.addLayout(helpers)
+        footer_layout.addLayout(starts)
 
         left = QWidget()
         left.setMinimumWidth(380)
@@ -280,6 +305,7 @@ class MainWindow(QMainWindow):
         for act in (self.act_save_model, self.act_load_model):
             act.setEnabled(True)
         self.log(f"Training engine loaded; compute device: {info.device}")
+        self._open_store()
         self._revalidate()
         self._update_status()
         self.sigEngineReady.emit()
@@ -299,7 +325,8 @@ class MainWindow(QMainWindow):
             raise WorkbenchError("The training engine is still loading: wait a moment.")
         data = DataConfig(**self.data_panel.data_values())
         return RunConfig(data, self.run_panel.window_config(), self.model_panel.configs(),
-                         self.run_panel.train_config())
+                         self.run_panel.train_config(), self.run_panel.walk_forward_config(),
+                         self.run_panel.trading_config())
 
     @Slot()
     def _revalidate(self) -> None:
@@ -322,6 +349,12 @@ class MainWindow(QMainWindow):
         ok = not problems
         self.act_train.setEnabled(ok)
         self.train_button.setEnabled(ok)
+        self.act_backtest.setEnabled(ok)
+        self.backtest_button.setEnabled(ok)
+        self.backtest_button.setToolTip(
+            ("Queue this backtest after the current run (Ctrl+B)" if self.runs.running else
+             "Walk the ticked models forward and trade their forecasts (Ctrl+B)") if ok else
+            "Train & Backtest is off until these are fixed:\n• " + "\n• ".join(problems))
         self.act_estimate.setEnabled(ok and self._estimate_job is None)
         self.estimate_button.setEnabled(ok and self._estimate_job is None)
         self.train_button.setText("Queue run" if ok and self.runs.running else "Train")
@@ -357,6 +390,28 @@ class MainWindow(QMainWindow):
             self.log(f"Run {number} queued: it starts when the current run ends")
             self.statusBar().showMessage(f"Run {number} queued", 4000)
         self._save_settings()
+
+    def backtest(self, config=None) -> int | None:
+        """Train & Backtest the panels' settings (or `config`, e.g. a re-run from Compare); queues if a run is going.
+
+        Returns the run number, or None if the settings are not valid.
+        """
+        if config is None:
+            self._revalidate()
+            if self.problems:
+                return None
+            try:
+                config = self.build_run_config()
+            except (WorkbenchError, ValueError) as error:
+                self._show_error("Cannot backtest with these settings", str(error))
+                return None
+            self._save_settings()
+        queued = self.runs.running
+        number = self.runs.submit(BacktestRequest(config, None if self.store_path is None else str(self.store_path)))
+        if queued:
+            self.log(f"Run {number} (backtest) queued: it starts when the current run ends")
+            self.statusBar().showMessage(f"Run {number} queued", 4000)
+        return number
 
     @Slot()
     def cancel(self) -> None:
@@ -473,8 +528,9 @@ class MainWindow(QMainWindow):
         view = self.tabs.currentWidget()
         widget = view.export_widget() if hasattr(view, "export_widget") else None
         if widget is None:
-            QMessageBox.information(self, "Export chart", f"The {view.title} tab has no chart: switch to the "
-                                                          "Data or Training tab and export again.")
+            QMessageBox.information(self, "Export chart", f"The {view.title} tab has no chart: switch to a tab "
+                                                          "with a chart (Data, Training, Backtest, Compare) and "
+                                                          "export again.")
             return None
         if not path:
             start = Path(str(self.settings.value("paths/export", str(Path.home())))) / f"{view.title.lower()}.png"
@@ -489,6 +545,71 @@ class MainWindow(QMainWindow):
         self.settings.setValue("paths/export", str(target.parent))
         self.log(f"Exported the {view.title} chart to {target}")
         return target
+
+    def export_backtest_csv(self, directory: str | None = None, *, result=None, label: str | None = None
+                            ) -> list[Path] | None:
+        """Write a backtest's CSV files (predictions, metrics, equity, trades, folds) into a folder.
+
+        Without `result`, the backtest on the Backtest tab. Returns the written paths.
+        """
+        if result is None:
+            if self.backtest_shown is None:
+                QMessageBox.information(self, "Export backtest CSV", "No backtest to export yet: run one with "
+                                                                     "Train & Backtest (Ctrl+B) or open one from "
+                                                                     "the Compare tab.")
+                return None
+            label, result = self.backtest_shown
+        if not directory:
+            start = str(self.settings.value("paths/export", str(Path.home())))
+            directory = QFileDialog.getExistingDirectory(self, f"Export {label or 'the backtest'} as CSV files "
+                                                               "into a folder", start)
+        if not directory:
+            return None
+        from engine.results import export_csv
+
+        try:
+            paths = export_csv(result, Path(directory))
+        except WorkbenchError as error:
+            self._show_error("Could not export the backtest", str(error))
+            return None
+        self.settings.setValue("paths/export", str(directory))
+        names = ", ".join(path.name for path in paths)
+        self.log(f"Exported {label or 'the backtest'} to {directory}: {names}")
+        self.statusBar().showMessage(f"Exported {len(paths)} CSV files to {directory}", 6000)
+        return paths
+
+    @Slot(str, object, object)
+    def open_backtest(self, label: str, config, result) -> None:
+        """Show a finished run (from the Compare tab) on the Backtest tab, with its price chart once loaded."""
+        self.backtest_view.show_run(config, result)
+        self.backtest_shown = (label, result)
+        self.tabs.setCurrentWidget(self.backtest_view)
+        self.log(f"Opened {label} on the Backtest tab")
+
+        def loaded(bars) -> None:
+            if self.backtest_shown is not None and self.backtest_shown[1] is result:
+                self.backtest_view.show_run(config, result, bars)
+
+        from gui.tasks import load_bars
+
+        self._start_job(partial(load_bars, config.data), "bars", loaded,
+                        lambda failure: self.log(f"Could not load the prices of {label}: {failure.message}", "warning"))
+
+    def _open_store(self) -> None:
+        """Open the run store for the Compare tab; a damaged store is reported and the app goes on without it."""
+        from engine.store import RunStore
+
+        try:
+            self.store = RunStore(self.store_path)
+            read = self.compare_view.load_store(self.store)
+        except WorkbenchError as error:
+            self.store = None
+            self._show_error("The stored runs could not be read",
+                             f"{error}\n\nThe app works without them: backtests still run and show on the "
+                             "Backtest and Compare tabs, but are not stored.")
+            return
+        if read:
+            self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {self.store.path}")
 
     def set_theme(self, name: str) -> None:
         self._theme = THEMES.get(name, DARK)
@@ -511,20 +632,49 @@ class MainWindow(QMainWindow):
 
     # --- the run's events -----------------------------------------------------------------------------
     @Slot(int, object)
-    def _run_started(self, number: int, config) -> None:
-        from engine.pipeline import model_labels
+    def _run_started(self, number: int, submitted) -> None:
+        from engine.pipeline import LINEAR_BASELINE, model_labels
 
+        config = submitted.config if isinstance(submitted, BacktestRequest) else submitted
         labels = model_labels(config.models)
-        self.training_view.start_run(number, config, labels)
-        self.tabs.setCurrentWidget(self.training_view)
         series = ", ".join([*config.data.tickers, *(Path(p).stem.upper() for p in config.data.csv_files)])
-        self.log(f"Run {number} started: {', '.join(labels)} on {series}, {config.training.epochs} epochs, "
-                 f"window {config.windows.window}, target {config.windows.target}")
+        if isinstance(submitted, BacktestRequest):
+            labels += [] if "linear" in labels else [LINEAR_BASELINE]
+            self._folds_seen.clear()
+            self.training_view.start_run(number, config, labels)
+            self.backtest_view.start_run(config)
+            self.backtest_shown = None
+            self.tabs.setCurrentWidget(self.backtest_view)
+            wf = config.walk_forward
+            retrain = f"retrain every {wf.retrain_every} bars" if wf.retrain_every else "trained once"
+            self.log(f"Run {number} started (Train & Backtest): {', '.join(labels)} on {series}, walk-forward "
+                     f"from {wf.initial_train} bars, {retrain} ({wf.scheme}), {config.training.epochs} epochs"
+                     + (f", warm retrains {wf.warm_epochs} epochs" if wf.warm_start else ""))
+        else:
+            self.training_view.start_run(number, config, labels)
+            self.tabs.setCurrentWidget(self.training_view)
+            self.log(f"Run {number} started: {', '.join(labels)} on {series}, {config.training.epochs} epochs, "
+                     f"window {config.windows.window}, target {config.windows.target}")
         self._update_status()
 
     @Slot(int, object)
     def _run_event(self, run: int, event: object) -> None:
-        if isinstance(event, ModelEvent):
+        from engine.backtest import FoldDone, FoldTraining
+        from engine.pipeline import EquityProgress
+
+        if isinstance(event, FoldTraining):
+            self._fold_training(run, event)
+        elif isinstance(event, EquityProgress):
+            self.backtest_view.show_progress(event)
+        elif isinstance(event, FoldDone):
+            self.backtest_view.show_fold(event)
+            fold = event.fold
+            self.log(f"Run {run}: {fold.model} on {fold.ticker}: fold {fold.index + 1}/{event.folds} predicted "
+                     f"{fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} ({fold.epochs_run} epochs"
+                     f"{', warm start' if fold.warm_started else ''})")
+        elif isinstance(event, BarsLoaded):
+            self.backtest_view.set_bars(event.bars)
+        elif isinstance(event, ModelEvent):
             self.training_view.on_model_event(event)
             self._log_model_event(run, event)
         elif isinstance(event, Stage):
@@ -544,6 +694,25 @@ class MainWindow(QMainWindow):
             shown = ", ".join(f"{name} {number(value)}" for name, value in event.metrics.items())
             self.log(f"Run {run}: {event.label} on the test split: {shown}")
 
+    def _fold_training(self, run: int, event) -> None:
+        """Training inside a fold: the Training tab shows each model's losses of its current fold."""
+        from engine.train import BatchProgress, EpochReport
+
+        fold = (event.ticker, event.fold)
+        if self._folds_seen.get(event.model) != fold:
+            self._folds_seen[event.model] = fold
+            try:
+                self.training_view.trace(event.model).reset()
+            except KeyError:
+                pass  # a model the run did not announce: on_model_event ignores it too
+        self.training_view.on_model_event(ModelEvent(event.model, event.event))
+        inner = event.event
+        where = f"Run {run}: {event.model} on {event.ticker}, fold {event.fold + 1}/{event.folds}"
+        if isinstance(inner, BatchProgress):
+            self.activity.setText(f"{where}, epoch {inner.epoch}, batch {inner.batch}/{inner.batches}")
+        elif isinstance(inner, EpochReport):
+            self.activity.setText(f"{where}, epoch {inner.epoch}/{inner.epochs}")
+
     def _log_model_event(self, run: int, event: ModelEvent) -> None:
         from engine.train import BatchProgress, EpochReport, TrainingEnded
 
@@ -561,7 +730,10 @@ class MainWindow(QMainWindow):
                      "warning" if inner.reason == "diverged" else "info")
 
     @Slot(int, object)
-    def _run_finished(self, number: int, result: RunResult) -> None:
+    def _run_finished(self, number: int, result: RunResult | BacktestOutcome) -> None:
+        if isinstance(result, BacktestOutcome):
+            self._backtest_finished(number, result)
+            return
         for label, trained in result.trained.items():
             self._trained[f"run {number} · {label}"] = (trained, result.config)
         if result.cancelled:
@@ -571,6 +743,30 @@ class MainWindow(QMainWindow):
         self.training_view.finish_run(result, message)
         self.log(message)
         self.statusBar().showMessage(message, 8000)
+
+    def _backtest_finished(self, number: int, outcome: BacktestOutcome) -> None:
+        config, result = outcome.config, outcome.result
+        self.backtest_view.show_result(result, target=config.windows.target, bars_by_ticker=outcome.bars)
+        label = f"run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
+        self.backtest_shown = (label, result)
+        if not result.predictions.empty:
+            self.compare_view.add_run(outcome.run_id if outcome.run_id is not None else f"run {number}", config,
+                                      result)
+        for warning in result.warnings:
+            self.log(f"Run {number}: {warning}", "warning")
+        if outcome.cancelled:
+            message = f"Run {number} (backtest) was cancelled; the folds that finished are shown."
+        else:
+            stored = f" and stored as run #{outcome.run_id}" if outcome.run_id is not None else ""
+            models = len({(fold.ticker, fold.model) for fold in result.folds})
+            message = f"Run {number} finished: {len(result.folds)} folds of {models} model(s) walked forward{stored}."
+        self.training_view.finish_run(None, message)
+        self.log(message)
+        self.statusBar().showMessage(message, 8000)
+        if outcome.not_stored and not outcome.cancelled:
+            self._show_error(f"Run {number} was not stored", outcome.not_stored)
+        elif outcome.not_stored:
+            self.log(outcome.not_stored)
 
     @Slot(int, object)
     def _run_failed(self, number: int, failure: Failure) -> None:
@@ -722,6 +918,9 @@ class MainWindow(QMainWindow):
         for job in list(self._jobs):
             job.cancel()
             job.wait()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
 def _group(title: str, content: QWidget) -> QGroupBox:

@@ -10,23 +10,30 @@ from PySide6.QtCore import QObject, Signal, Slot
 from gui.worker import Failure, Job, Task
 
 
-def _train_task(config) -> Task:
-    from gui.tasks import train_run
+def _run_task(request) -> Task:
+    """A BacktestRequest trains and walks forward; a RunConfig trains and scores on the test split."""
+    from gui.events import BacktestRequest
+    from gui.tasks import backtest_run, train_run
 
-    return partial(train_run, config)
+    if isinstance(request, BacktestRequest):
+        return partial(backtest_run, request)
+    return partial(train_run, request)
 
 
 class RunQueue(QObject):
-    """Submit RunConfigs; they train in order. Signals carry the run number first."""
+    """Submit runs (RunConfigs to train, BacktestRequests to train & backtest); they run in order.
+
+    Signals carry the run number first, then what was submitted or what its task returned.
+    """
 
     sigChanged = Signal()  # a run started, ended or was queued: the waiting count may have changed
-    sigStarted = Signal(int, object)  # run number, RunConfig
+    sigStarted = Signal(int, object)  # run number, what was submitted (RunConfig or BacktestRequest)
     sigEvent = Signal(int, object)  # run number, a gui.events event
-    sigFinished = Signal(int, object)  # run number, RunResult
+    sigFinished = Signal(int, object)  # run number, RunResult or BacktestOutcome
     sigFailed = Signal(int, object)  # run number, Failure
     sigIdle = Signal()  # nothing running and nothing waiting
 
-    def __init__(self, make_task: Callable[[object], Task] = _train_task, parent: QObject | None = None):
+    def __init__(self, make_task: Callable[[object], Task] = _run_task, parent: QObject | None = None):
         super().__init__(parent)
         self._make_task = make_task
         self._waiting: deque[tuple[int, object]] = deque()

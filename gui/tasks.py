@@ -13,6 +13,9 @@ from pathlib import Path
 
 from engine.errors import WorkbenchError
 from gui.events import (
+    BacktestOutcome,
+    BacktestRequest,
+    BarsLoaded,
     Emit,
     EngineInfo,
     ModelEvaluated,
@@ -182,9 +185,47 @@ def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     return RunResult(config, trained, metrics, cancelled=should_stop())
 
 
+def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) -> BacktestOutcome:
+    """Train & Backtest: load, walk every model forward (engine events passed on), then store the run.
+
+    The run store is opened, written and closed here, on this one thread (SQLite wants that).
+    A store that cannot be written does not lose the run: the outcome says why it was not stored.
+    """
+    from engine.pipeline import load_data, run_backtest
+    from engine.store import RunStore, data_fingerprint
+
+    config = request.config
+    emit(Stage("Loading data"))
+    loaded = load_data(config.data)
+    for notice in loaded.notices:
+        emit(Notice(notice))
+    emit(BarsLoaded(loaded.bars))
+    emit(Stage("Walking forward"))
+    run = run_backtest(config, loaded.bars, on_event=emit, should_stop=should_stop)
+    if should_stop():
+        return BacktestOutcome(config, run.result, loaded.bars, None,
+                               "The backtest was cancelled, so its partial result was not stored.", cancelled=True)
+    emit(Stage("Storing the run"))
+    path = None if request.store_path is None else Path(request.store_path)
+    try:
+        with RunStore(path) as store:
+            run_id = store.save(config, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
+    except WorkbenchError as error:
+        return BacktestOutcome(config, run.result, loaded.bars, None,
+                               f"The backtest finished but was not stored: {error}")
+    return BacktestOutcome(config, run.result, loaded.bars, run_id)
+
+
 def check_csv(path: str, emit: Emit, should_stop: ShouldStop) -> str:
     """Read a CSV file the user picked, so a bad file is refused before it joins the series list."""
     from engine.data import read_ohlcv_csv
 
     read_ohlcv_csv(Path(path))
     return path
+
+
+def load_bars(data_config, emit: Emit, should_stop: ShouldStop) -> dict:
+    """The bars of a run's data settings, e.g. to draw the prices under a run opened from the Compare tab."""
+    from engine.pipeline import load_data
+
+    return load_data(data_config).bars

@@ -1,4 +1,5 @@
-"""Screenshots of every tab, in both themes, after a real short training run on the SP500 sample.
+"""Screenshots of every tab, in both themes, after a real short training run and a real short
+Train & Backtest on the SP500 sample (the run store is a throw-away file too).
 
     python scripts/screenshots.py [folder]      (default: shots/)
 
@@ -41,6 +42,7 @@ def main(argv: list[str]) -> int:
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
+    window.store_path = Path(tempfile.mkdtemp()) / "runs.sqlite"  # set before the engine opens the store
     window.resize(*_SIZE)
     window.show()
     wait_until(app, lambda: window.engine_ready, 120, "the engine to load")
@@ -70,12 +72,39 @@ def main(argv: list[str]) -> int:
     wait_until(app, lambda: not window.runs.running and window.training_view.results.rowCount() >= 2, 600,
                "the training run")
     window.training_view.set_log_scale(True)
+    _backtest(app, window, out)
     for theme in ("dark", "light"):
         window.set_theme(theme)
         _grab_all(app, window, out, theme)
     window.close()
     print("\n".join(str(path) for path in sorted(out.glob("*.png"))))
     return 0
+
+
+def _backtest(app, window, out: Path) -> None:
+    """A short walk-forward (LSTM + linear, 2 years to start, retrain every half year), grabbed mid-way and at the end."""
+    window.run_panel.set_value("epochs", 5)
+    window.run_panel.set_value("initial_train", 500)
+    window.run_panel.set_value("retrain_every", 126)
+    window.run_panel.set_value("warm_epochs", 2)
+    window.model_panel.cards["lstm"].form.fields["hidden_size"].setValue(16)
+    wait_until(app, lambda: not window.problems, 10, "valid backtest settings")
+    scroll = window.run_panel.parentWidget()
+    while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
+        scroll = scroll.parentWidget()
+    scroll.ensureWidgetVisible(window.run_panel.field("execution"), 0, 40)
+    window.run_panel.field("initial_train").setFocus()  # the help box explains the walk-forward
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out / "before-backtest-run-panel.png"), "PNG")
+    scroll.verticalScrollBar().setValue(0)
+    window.backtest()
+    wait_until(app, lambda: len(window.backtest_view.folds) >= 2, 600, "the first folds")
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(out / "during-run-backtest.png"), "PNG")
+    wait_until(app, lambda: not window.runs.running, 600, "the backtest")
+    window.compare_view.select_rows([0, 1])
 
 
 def _grab_run_panel(app, window, out: Path) -> None:

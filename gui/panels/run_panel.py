@@ -1,7 +1,9 @@
-"""The Run panel: what to predict, how the bars become windows and splits, and how the models train.
+"""The Run panel: what to predict, how the bars become windows and splits, how the models train,
+and how a backtest walks forward and trades.
 
-Every value is checked by building the engine's own WindowConfig / TrainConfig, so the panel
-shows exactly the engine's message under the field that causes it.
+Every value is checked by building the engine's own WindowConfig / TrainConfig /
+WalkForwardConfig / TradingConfig, so the panel shows exactly the engine's message under the
+field that causes it.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import get_args
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QLabel,
     QLineEdit,
     QMenu,
@@ -20,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.backtest import WalkForwardConfig
 from engine.device import DeviceChoice
 from engine.errors import WorkbenchError
 from engine.features import FEATURES, TARGETS
+from engine.trading import TradingConfig
 from engine.train import OptimizerName, TrainConfig
 from engine.windows import ScalerKind, WindowConfig
 from gui.panels.forms import (
@@ -39,6 +44,11 @@ from models import HELP
 
 _WINDOW_FIELDS = {f.name for f in fields(WindowConfig)}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
+# The walk-forward form's fields carry this prefix: WalkForwardConfig and WindowConfig both have val_fraction.
+_WF = "wf_"
+_WALK_FIELDS = {_WF + f.name for f in fields(WalkForwardConfig)}
+_TRADING_FIELDS = {f.name for f in fields(TradingConfig)}
+_EXECUTIONS = {"next_open": "Trade at the next bar's open", "next_close": "Trade at the next bar's close"}
 
 # Help for the settings models.HELP does not cover yet.
 _MORE_HELP = {
@@ -57,6 +67,22 @@ _MORE_HELP = {
     "lr_patience": "Epochs without validation improvement before the learning rate is cut by the factor below. "
                    "0 turns the cuts off.",
     "lr_factor": "What each learning-rate cut multiplies the learning rate by: 0.5 halves it.",
+    "initial_train": "Bars the first model trains on before the backtest makes its first prediction "
+                     "(1260 daily bars are about 5 years). Only bars before each prediction are ever used.",
+    "retrain_every": "Bars between retrains: after this many predictions the models train again on everything "
+                     "seen so far (63 daily bars are about a quarter). 0 trains once and predicts the rest.",
+    "scheme": "'expanding': each retrain uses all bars up to then. 'rolling': only the latest 'initial training "
+              "bars', so old market regimes drop out.",
+    "warm_start": "Start each retrain from the previous fold's weights, for a few epochs (below), instead of "
+                  "from scratch: several times faster, with about the same error.",
+    "warm_epochs": "Epochs of a warm-started retrain. The first fold always trains for the full epochs.",
+    "threshold": "Predicted return needed to take a position: 0.001 means the model must expect more than 0.1%. "
+                 "Smaller predictions stay flat, which saves costs on weak signals.",
+    "long_only": "Only buy: a predicted fall means holding cash instead of going short.",
+    "cost_bps": "Commission per side, in basis points of the traded value (1 bp = 0.01%).",
+    "slippage_bps": "Price slippage per side, in basis points: how much worse than the quoted price you fill.",
+    "execution": "When a signal formed at a bar's close is traded: at the next bar's open or at its close. "
+                 "Never at the close the signal was formed on, which no trader could have had.",
 }
 
 
@@ -130,6 +156,30 @@ class RunPanel(QWidget):
         self.advanced.add("grad_clip", "Gradient clip", double_spin(0, 1000, t.grad_clip, step=0.1), _help("grad_clip"))
         self.advanced.add("l1", "L1 penalty", QLineEdit(f"{t.l1:g}"), _help("l1"))
         self.advanced.add("l2", "L2 (weight decay)", QLineEdit(f"{t.l2:g}"), _help("l2"))
+        f, c = WalkForwardConfig(), TradingConfig()
+        self.walk_forward = Form()
+        self.walk_forward.add(_WF + "initial_train", "Initial training bars", spin(0, 1_000_000, f.initial_train),
+                              _help("initial_train"))
+        self.walk_forward.add(_WF + "retrain_every", "Retrain every (bars)",
+                              spin(0, 1_000_000, f.retrain_every, special="once"), _help("retrain_every"))
+        self.walk_forward.add(_WF + "scheme", "Training span", combo(("expanding", "rolling"), f.scheme),
+                              _help("scheme"))
+        self.walk_forward.add(_WF + "warm_start", "Warm start", QCheckBox("from the last fold's weights"),
+                              _help("warm_start"))
+        self.walk_forward.add(_WF + "warm_epochs", "Warm epochs", spin(0, 100_000, f.warm_epochs), _help("warm_epochs"))
+        write(self.walk_forward.fields[_WF + "warm_start"], f.warm_start)
+        warm = self.walk_forward.fields[_WF + "warm_start"]
+        warm.toggled.connect(self.walk_forward.fields[_WF + "warm_epochs"].setEnabled)
+        self.trading = Form()
+        self.trading.add("threshold", "Signal threshold", double_spin(0, 1, c.threshold, step=0.0005, decimals=4),
+                         _help("threshold"))
+        self.trading.add("long_only", "Long only", QCheckBox("no short positions"), _help("long_only"))
+        self.trading.add("cost_bps", "Costs (bps/side)", double_spin(0, 1000, c.cost_bps, step=0.5, decimals=1),
+                         _help("cost_bps"))
+        self.trading.add("slippage_bps", "Slippage (bps/side)",
+                         double_spin(0, 1000, c.slippage_bps, step=0.5, decimals=1), _help("slippage_bps"))
+        self.trading.add("execution", "Execution", combo(_EXECUTIONS, c.execution, _EXECUTIONS), _help("execution"))
+        write(self.trading.fields["long_only"], c.long_only)
         self.show_advanced = QToolButton()
         self.show_advanced.setText("Advanced training settings")
         self.show_advanced.setCheckable(True)
@@ -152,15 +202,24 @@ class RunPanel(QWidget):
         layout.addWidget(self.show_advanced)
         layout.addWidget(self.advanced)
         self.advanced.sigChanged.connect(self.sigChanged.emit)
+        for title, form in (("Walk-forward (Train & Backtest)", self.walk_forward), ("Trading", self.trading)):
+            layout.addSpacing(4)
+            heading = QLabel(title)
+            heading.setProperty("role", "heading")
+            layout.addWidget(heading)
+            layout.addWidget(form)
+            form.sigChanged.connect(self.sigChanged.emit)
 
     @property
     def forms(self) -> tuple[Form, ...]:
-        return self.prediction, self.split, self.training, self.advanced
+        return self.prediction, self.split, self.training, self.advanced, self.walk_forward, self.trading
 
     def field(self, name: str) -> QWidget:
-        for form in self.forms:
-            if name in form.fields:
-                return form.fields[name]
+        """A field by its name; walk-forward fields also answer to their config name (e.g. initial_train)."""
+        for key in (name, _WF + name):
+            for form in self.forms:
+                if key in form.fields:
+                    return form.fields[key]
         raise KeyError(name)
 
     def set_value(self, name: str, value) -> None:
@@ -172,6 +231,13 @@ class RunPanel(QWidget):
     def train_config(self) -> TrainConfig:
         return TrainConfig(**{k: v for k, v in self._values().items() if k in _TRAIN_FIELDS})
 
+    def walk_forward_config(self) -> WalkForwardConfig:
+        """The walk-forward settings; the warm-start patience and validation share keep the engine's defaults."""
+        return WalkForwardConfig(**_arguments(self._values(), _WALK_FIELDS))
+
+    def trading_config(self) -> TradingConfig:
+        return TradingConfig(**{k: v for k, v in self._values().items() if k in _TRADING_FIELDS})
+
     def errors(self) -> list[str]:
         """Each field checked alone, then the whole window and training configs; shown under the fields."""
         problems: dict[str, str] = {}
@@ -180,14 +246,14 @@ class RunPanel(QWidget):
             for name, widget in form.fields.items():
                 try:
                     values[name] = self._parse(name, widget)
-                    (WindowConfig if name in _WINDOW_FIELDS else TrainConfig)(**{name: values[name]})
+                    config_class, names, _ = _config_of(name)
+                    config_class(**_arguments({name: values[name]}, names))
                 except (ValueError, WorkbenchError) as error:
                     problems[name] = str(error)
         if not problems:
-            for config_class, names, blame in ((WindowConfig, _WINDOW_FIELDS, "test_fraction"),
-                                               (TrainConfig, _TRAIN_FIELDS, "epochs")):
+            for config_class, names, blame in _CONFIGS:
                 try:
-                    config_class(**{k: v for k, v in values.items() if k in names})
+                    config_class(**_arguments(values, names))
                 except WorkbenchError as error:
                     problems[blame] = str(error)
         for form in self.forms:
@@ -231,6 +297,19 @@ class RunPanel(QWidget):
     def _toggle_advanced(self, on: bool) -> None:
         self.advanced.setVisible(on)
         self.show_advanced.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+
+_CONFIGS = ((WindowConfig, _WINDOW_FIELDS, "test_fraction"), (TrainConfig, _TRAIN_FIELDS, "epochs"),
+            (WalkForwardConfig, _WALK_FIELDS, _WF + "initial_train"), (TradingConfig, _TRADING_FIELDS, "threshold"))
+
+
+def _config_of(name: str) -> tuple[type, set[str], str]:
+    return next(entry for entry in _CONFIGS if name in entry[1])
+
+
+def _arguments(values: dict, names: set[str]) -> dict:
+    """The values of one config's fields, named as the config names them (without the form's prefix)."""
+    return {k.removeprefix(_WF): v for k, v in values.items() if k in names}
 
 
 def _help(name: str) -> str:
