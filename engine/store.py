@@ -93,6 +93,10 @@ class RunStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._connection = sqlite3.connect(self.path, timeout=timeout_s)
+        except (OSError, sqlite3.Error) as error:
+            raise WorkbenchError(f"Cannot open the run store {self.path} ({error}). Check that the folder exists "
+                                 "and can be written to.") from error
+        try:
             self._connection.execute("PRAGMA foreign_keys = ON")
             self._connection.execute("PRAGMA journal_mode = WAL")
             with self._connection:
@@ -100,10 +104,8 @@ class RunStore:
                 self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                                          (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as error:
+            self._connection.close()
             raise self._unusable(error) from error
-        except OSError as error:
-            raise WorkbenchError(f"Cannot open the run store {self.path}: {error.strerror}. Check that the folder "
-                                 "exists and can be written to.") from error
 
     def __enter__(self) -> RunStore:
         return self

@@ -146,10 +146,12 @@ def double_spin(lowest: float, highest: float, value: float, *, step: float = 0.
     return box
 
 
-def combo(choices, value: str, tooltips: dict[str, str] | None = None) -> QComboBox:
+def combo(choices, value: str, tooltips: dict[str, str] | None = None,
+          labels: dict[str, str] | None = None) -> QComboBox:
+    """A combo box whose data are the engine's values; `labels` gives friendlier text to show."""
     box = QComboBox()
     for choice in choices:
-        box.addItem(str(choice), choice)
+        box.addItem((labels or {}).get(choice, str(choice)), choice)
         if tooltips and choice in tooltips:
             box.setItemData(box.count() - 1, tooltips[choice], Qt.ItemDataRole.ToolTipRole)
     box.setCurrentIndex(max(0, box.findData(value)))

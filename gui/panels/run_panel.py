@@ -49,6 +49,7 @@ _WF = "wf_"
 _WALK_FIELDS = {_WF + f.name for f in fields(WalkForwardConfig)}
 _TRADING_FIELDS = {f.name for f in fields(TradingConfig)}
 _EXECUTIONS = {"next_open": "Trade at the next bar's open", "next_close": "Trade at the next bar's close"}
+_EXECUTION_LABELS = {"next_open": "Next bar's open", "next_close": "Next bar's close"}
 
 # Help for the settings models.HELP does not cover yet.
 _MORE_HELP = {
@@ -178,7 +179,7 @@ class RunPanel(QWidget):
                          _help("cost_bps"))
         self.trading.add("slippage_bps", "Slippage (bps/side)",
                          double_spin(0, 1000, c.slippage_bps, step=0.5, decimals=1), _help("slippage_bps"))
-        self.trading.add("execution", "Execution", combo(_EXECUTIONS, c.execution, _EXECUTIONS), _help("execution"))
+        self.trading.add("execution", "Execution", combo(_EXECUTIONS, c.execution, _EXECUTIONS, _EXECUTION_LABELS), _help("execution"))
         write(self.trading.fields["long_only"], c.long_only)
         self.show_advanced = QToolButton()
         self.show_advanced.setText("Advanced training settings")

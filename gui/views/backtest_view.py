@@ -388,8 +388,9 @@ class BacktestView(QWidget):
         self.conventions.setToolTip(result.conventions)
         models = result.equity["model"].nunique() if not result.equity.empty else 0
         bars = result.equity.groupby(["ticker", "model", "horizon"]).size().max() if models else 0
-        self.status.setText(f"{len(result.folds)} folds · {models} models · {len(self._horizons)} horizons · "
-                            f"{bars:,} traded bars")
+        horizons = len(self._horizons)
+        self.status.setText(f"{len(result.folds)} folds · {models} model{'s' * (models != 1)} · {horizons} "
+                            f"horizon{'s' * (horizons != 1)} · {bars:,} traded bars")
         if not self._ranged and result.folds:
             self._fit_time_axis(min(f.test_start for f in result.folds))
         self._fill_boxes()
