@@ -179,7 +179,7 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
                                                             patience=config.lr_patience - 1)
                  if config.lr_patience else None)
     step = _TrainStep(model, optimizer, loss_fn, x, y, config)
-    runner = _GraphRunner(step, config.batch_size) if use_graph else step
+    runner = _GraphRunner(step) if use_graph else step
     generator = torch.Generator().manual_seed(config.seed)
     batches = len(x) // config.batch_size  # static batch shape: the ragged tail of each shuffle is skipped
 
@@ -257,8 +257,8 @@ class _TrainStep:
 class _GraphRunner:
     """Replays a CUDA graph of the train step; captures on first use and falls back to eager if capture fails."""
 
-    def __init__(self, step: _TrainStep, batch_size: int):
-        self.step, self.batch_size = step, batch_size
+    def __init__(self, step: _TrainStep):
+        self.step = step
         self.graph: torch.cuda.CUDAGraph | None = None
         self.static_index: torch.Tensor | None = None
         self.static_loss: torch.Tensor | None = None
