@@ -75,7 +75,6 @@ class MainWindow(QMainWindow):
         self.store_path: Path | None = None  # the run store file; None = the user's (engine.store.default_store_path)
         self.store = None  # the RunStore the Compare tab lists and deletes from, opened on this (GUI) thread
         self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
-        self._folds_seen: dict[str, tuple[str, int]] = {}  # model → (ticker, fold) whose losses the Training tab shows
         self._closing = False
         self._preview: PreviewResult | None = None
         self.views: list[QWidget] = []
@@ -640,7 +639,6 @@ class MainWindow(QMainWindow):
         series = ", ".join([*config.data.tickers, *(Path(p).stem.upper() for p in config.data.csv_files)])
         if isinstance(submitted, BacktestRequest):
             labels += [] if "linear" in labels else [LINEAR_BASELINE]
-            self._folds_seen.clear()
             self.training_view.start_run(number, config, labels)
             self.backtest_view.start_run(config)
             self.backtest_shown = None
@@ -695,17 +693,10 @@ class MainWindow(QMainWindow):
             self.log(f"Run {run}: {event.label} on the test split: {shown}")
 
     def _fold_training(self, run: int, event) -> None:
-        """Training inside a fold: the Training tab shows each model's losses of its current fold."""
+        """Training inside a fold: the Training tab keeps each model's losses per fold, the current one in front."""
         from engine.train import BatchProgress, EpochReport
 
-        fold = (event.ticker, event.fold)
-        if self._folds_seen.get(event.model) != fold:
-            self._folds_seen[event.model] = fold
-            try:
-                self.training_view.trace(event.model).reset()
-            except KeyError:
-                pass  # a model the run did not announce: on_model_event ignores it too
-        self.training_view.on_model_event(ModelEvent(event.model, event.event))
+        self.training_view.on_fold_event(event)
         inner = event.event
         where = f"Run {run}: {event.model} on {event.ticker}, fold {event.fold + 1}/{event.folds}"
         if isinstance(inner, BatchProgress):

@@ -28,14 +28,19 @@ from gui.format import duration, number
 from gui.theme import DARK, Theme, style_plot
 
 _REDRAW_MS = 100  # curves are redrawn at most this often, however fast epochs arrive
+_KEEP_FOLDS = 30  # a backtest keeps this many walk-forward folds' curves per model; older ones leave the plot
+_FADED_ALPHA = 0.3  # earlier folds' curves: see-through and thin, under the current fold's
 _FIXED_COLUMNS = ("Run · model", "Outcome", "Epochs", "Best epoch", "Best loss")
 
 
 class _Trace:
-    """One model's curves and markers: created once, then refilled with setData."""
+    """One model's curves and markers (of one fold, in a backtest): created once, then refilled with setData."""
 
     def __init__(self, plot: pg.PlotItem, label: str):
         self.label = label
+        self.fold: tuple[str, int] | None = None  # (ticker, fold index) whose training this trace draws
+        self.name = label  # in the legend
+        self.faded = False
         self.train = pg.PlotDataItem(name=label, connect="finite")
         self.val = pg.PlotDataItem(connect="finite")
         self.lr_cuts = pg.PlotDataItem(pen=None, symbol="t", symbolSize=11)
@@ -100,8 +105,12 @@ class _Trace:
         self.best.setData(*(([self._best[0]], [self._best[1]]) if self._best else ([], [])))
 
     def set_colour(self, colour: str, theme: Theme) -> None:
-        self.train.setPen(pg.mkPen(colour, width=2))
-        self.val.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        line = pg.mkColor(colour)
+        if self.faded:
+            line.setAlphaF(_FADED_ALPHA)
+        width = 1 if self.faded else 2
+        self.train.setPen(pg.mkPen(line, width=width))
+        self.val.setPen(pg.mkPen(line, width=width, style=Qt.PenStyle.DashLine))
         self.lr_cuts.setSymbolBrush(pg.mkBrush(colour))
         self.lr_cuts.setSymbolPen(pg.mkPen(theme.plot_bg))
         self.best.setSymbolBrush(pg.mkBrush(theme.warning))
@@ -110,6 +119,20 @@ class _Trace:
     def set_visible(self, visible: bool) -> None:
         for item in (self.train, self.val, self.lr_cuts, self.best):
             item.setVisible(visible)
+
+    def fade(self, colour: str, theme: Theme) -> None:
+        """An earlier fold: drawn once more, faded, under every current curve, without its markers."""
+        self.draw()
+        self.faded = True
+        self.set_colour(colour, theme)
+        for item in (self.train, self.val):
+            item.setZValue(-1)
+        self.lr_cuts.setVisible(False)
+        self.best.setVisible(False)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        for item in (self.train, self.val, self.lr_cuts, self.best):
+            plot.removeItem(item)
 
 
 class _ProgressRow:
@@ -149,15 +172,18 @@ class _ProgressRow:
 
 class TrainingView(QWidget):
     title = "Training"
+    _HINT = "solid: training loss · dashed: validation loss · ▼ learning-rate cut · ★ best epoch (weights kept)"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._theme = DARK
-        self._traces: dict[str, _Trace] = {}
+        self._traces: dict[str, _Trace] = {}  # each model's current curves (of its current fold, in a backtest)
+        self._earlier: dict[str, list[_Trace]] = {}  # a backtest's earlier folds per model, oldest first, faded
         self._rows: dict[str, _ProgressRow] = {}
         self._dirty: set[str] = set()
         self._run = 0
         self._max_epochs = 0
+        self._series = 1  # series in the run: fold labels name the ticker when there are several
         self._estimate: TimeEstimate | None = None
         self._metric_columns: list[str] = []
 
@@ -174,8 +200,7 @@ class TrainingView(QWidget):
         self.fit = QPushButton("Fit")
         self.fit.setToolTip("Show all the curves again and follow them as they grow")
         self.fit.clicked.connect(self.follow)
-        self.legend_hint = QLabel("solid: training loss · dashed: validation loss · ▼ learning-rate cut · "
-                                  "★ best epoch (weights kept)")
+        self.legend_hint = QLabel(self._HINT)
         self.legend_hint.setProperty("role", "muted")
         header = QGridLayout()
         header.addWidget(self.heading, 0, 0)
@@ -256,9 +281,13 @@ class TrainingView(QWidget):
     def trace(self, label: str) -> _Trace:
         return self._traces[label]
 
-    def curve_points(self, label: str) -> tuple[int, int]:
-        """Points drawn on the (training, validation) curves of a model."""
-        trace = self._traces[label]
+    def fold_traces(self, label: str) -> list[_Trace]:
+        """A model's curves per fold in a backtest, oldest first, the current fold last."""
+        return [*self._earlier.get(label, ()), self._traces[label]]
+
+    def curve_points(self, label: str, trace: _Trace | None = None) -> tuple[int, int]:
+        """Points drawn on the (training, validation) curves of a model (of its current fold, in a backtest)."""
+        trace = self._traces[label] if trace is None else trace
         train_y, val_y = trace.train.yData, trace.val.yData
         count = lambda y: 0 if y is None else int(np.isfinite(y).sum())
         return count(train_y), count(val_y)
@@ -272,6 +301,12 @@ class TrainingView(QWidget):
         self._run = number
         self._estimate = None
         self._max_epochs = config.training.epochs
+        self._series = len(config.data.tickers) + len(config.data.csv_files)
+        for earlier in self._earlier.values():
+            for trace in earlier:
+                trace.remove(self.plot)
+        self._earlier.clear()
+        self.legend_hint.setText(self._HINT)
         for label in set(self._traces) - set(labels):
             self._traces[label].reset()
             self._traces[label].set_visible(False)
@@ -280,6 +315,7 @@ class TrainingView(QWidget):
                 self._traces[label] = _Trace(self.plot, label)
             trace = self._traces[label]
             trace.set_visible(True)
+            trace.fold, trace.name = None, label
             trace.reset()
             trace.set_colour(self._colour(i), self._theme)
         self._rebuild_legend(labels)
@@ -319,6 +355,37 @@ class TrainingView(QWidget):
             f"Estimated training time for the current settings: about <b>{duration(estimate.total_s)}</b> ({parts}) "
             f"<span style='color:{self._theme.muted}'>— an estimate from timing {estimate.steps_timed} real "
             "training steps per model, for every epoch; early stopping can end sooner</span>")
+
+    def on_fold_event(self, event) -> None:
+        """Training inside a walk-forward fold (engine.backtest.FoldTraining): each model keeps the curves of
+        its last folds, the earlier ones faded under the current one."""
+        label, fold = event.model, (event.ticker, event.fold)
+        trace = self._traces.get(label)
+        if trace is None or label not in self._rows:
+            return  # a model the run did not announce: on_model_event ignores it too
+        if trace.fold != fold:
+            self._start_fold(label, fold, event.folds)
+        self.on_model_event(ModelEvent(label, event.event))
+
+    def _start_fold(self, label: str, fold: tuple[str, int], folds: int) -> None:
+        colour = self._colour(list(self._rows).index(label))
+        trace = self._traces[label]
+        if trace.points:  # keep the fold that ended, faded, and draw the new one on a fresh trace above it
+            trace.fade(colour, self._theme)
+            earlier = self._earlier.setdefault(label, [])
+            earlier.append(trace)
+            while len(earlier) >= _KEEP_FOLDS:
+                earlier.pop(0).remove(self.plot)
+            trace = self._traces[label] = _Trace(self.plot, label)
+            trace.set_colour(colour, self._theme)
+        ticker, index = fold
+        where = f"{ticker} fold" if self._series > 1 else "fold"
+        trace.fold, trace.name = fold, f"{label} · {where} {index + 1}/{folds}"
+        trace.reset()
+        self._rebuild_legend(list(self._rows))
+        row = self._rows[label]
+        row.name.setText(f"<span style='color:{colour}'>■</span> {trace.name}")
+        self.legend_hint.setText(f"{self._HINT} · faded: earlier folds (the last {_KEEP_FOLDS} kept)")
 
     def on_model_event(self, event: ModelEvent) -> None:
         from engine.train import BatchProgress, EpochReport, TrainingEnded
@@ -405,10 +472,12 @@ class TrainingView(QWidget):
         self.legend.setBrush(pg.mkBrush(pg.mkColor(theme.plot_bg)))
         self.legend.setPen(pg.mkPen(theme.border))
         self._rebuild_legend([label for label in self._rows if label in self._traces])  # labels take the new colour
-        for i, trace in enumerate(t for t in self._traces.values() if t.label in self._rows):
-            trace.set_colour(self._colour(i), theme)
+        for i, label in enumerate(label for label in self._rows if label in self._traces):
+            for trace in self.fold_traces(label):
+                trace.set_colour(self._colour(i), theme)
         for i, row in enumerate(self._rows.values()):
-            row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
+            name = self._traces[row.label].name if row.label in self._traces else row.label
+            row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {name}")
 
     def _colour(self, i: int) -> str:
         return self._theme.series[i % len(self._theme.series)]
@@ -417,7 +486,7 @@ class TrainingView(QWidget):
         self.legend.clear()
         self.legend.setVisible(bool(labels))
         for label in labels:
-            self.legend.addItem(self._traces[label].train, label)
+            self.legend.addItem(self._traces[label].train, self._traces[label].name)
 
     def _mark_dirty(self, label: str) -> None:
         self._dirty.add(label)
@@ -446,8 +515,8 @@ class TrainingView(QWidget):
         if not self._following:
             return
         log = self.log_scale.isChecked()
-        extents = [e for label in self._rows if label in self._traces
-                   and (e := self._traces[label].extent(log)) is not None]
+        extents = [e for label in self._rows if label in self._traces for trace in self.fold_traces(label)
+                   if (e := trace.extent(log)) is not None]
         if not extents:
             return
         last = max(e[0] for e in extents)
