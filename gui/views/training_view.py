@@ -385,6 +385,8 @@ class TrainingView(QWidget):
         self._rebuild_legend(list(self._rows))
         row = self._rows[label]
         row.name.setText(f"<span style='color:{colour}'>■</span> {trace.name}")
+        self.details.setText(f"Walk-forward: {label} on {ticker}, fold {index + 1} of {folds}, trained only on the "
+                             "bars before the stretch it predicts")
         self.legend_hint.setText(f"{self._HINT} · faded: earlier folds (the last {_KEEP_FOLDS} kept)")
 
     def on_model_event(self, event: ModelEvent) -> None:
