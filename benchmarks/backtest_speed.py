@@ -39,6 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from any folder
 
+from benchmarks.machine import cpu_name  # noqa: E402
 from engine.backtest import WalkForward, WalkForwardConfig, walk_forward  # noqa: E402
 from engine.data import load_sample  # noqa: E402
 from engine.results import NAIVE, evaluate  # noqa: E402
@@ -155,7 +156,7 @@ def _row(arch: str, cold: list[Walk], warm: list[Walk]) -> str:
 
 def _header(bars: pd.DataFrame, training: TrainConfig, args: argparse.Namespace) -> str:
     lines = [
-        (f"torch {torch.__version__} on {_cpu_name()}, {os.cpu_count()} cores; torch threads "
+        (f"torch {torch.__version__} on {cpu_name()}, {os.cpu_count()} cores; torch threads "
          f"{torch.get_num_threads()} (inter-op {torch.get_num_interop_threads()}); device cpu"),
         (f"data: {TICKER} {bars.index[0]:%Y-%m-%d} to {bars.index[-1]:%Y-%m-%d}, {len(bars)} daily bars; "
          f"expanding walk, first {INITIAL_TRAIN} bars to train, retrain every {RETRAIN_EVERY}"),
@@ -170,15 +171,6 @@ def _header(bars: pd.DataFrame, training: TrainConfig, args: argparse.Namespace)
     ]
     return "\n".join(lines)
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "CPU"
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from any folder
 
+from benchmarks.machine import cpu_name  # noqa: E402
 from engine.data import load_sample
 from engine.device import resolve_device
 from engine.errors import WorkbenchError
@@ -269,7 +270,7 @@ def _header(device: torch.device, data: Data, args: argparse.Namespace) -> str:
     if device.type == "cuda":
         where = f"{torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}"
     else:
-        where = f"{_cpu_name()}, {_cores()} cores"
+        where = f"{cpu_name()}, {_cores()} cores"
     lines = [
         (f"torch {torch.__version__} on {where}; torch threads {torch.get_num_threads()} "
          f"(inter-op {torch.get_num_interop_threads()})"),
@@ -297,15 +298,6 @@ def _cores() -> int:
 def _load() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "CPU"
 
 
 if __name__ == "__main__":
