@@ -72,6 +72,7 @@ class TrainConfig(DictConfig):
 @dataclass(frozen=True)
 class BatchProgress:
     epoch: int  # 1-based
+    epochs: int
     batch: int  # 1-based
     batches: int
 
@@ -199,7 +200,7 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
             total += runner(order[batch * config.batch_size:(batch + 1) * config.batch_size])
             now = time.perf_counter()
             if now - last_progress >= _PROGRESS_INTERVAL_S or batch + 1 == batches:
-                emit(BatchProgress(epoch, batch + 1, batches))
+                emit(BatchProgress(epoch, config.epochs, batch + 1, batches))
                 last_progress = now
         if reason == "cancelled":
             break

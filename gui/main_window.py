@@ -700,7 +700,7 @@ class MainWindow(QMainWindow):
         inner = event.event
         where = f"Run {run}: {event.model} on {event.ticker}, fold {event.fold + 1}/{event.folds}"
         if isinstance(inner, BatchProgress):
-            self.activity.setText(f"{where}, epoch {inner.epoch}, batch {inner.batch}/{inner.batches}")
+            self.activity.setText(f"{where}, epoch {inner.epoch}/{inner.epochs}, batch {inner.batch}/{inner.batches}")
         elif isinstance(inner, EpochReport):
             self.activity.setText(f"{where}, epoch {inner.epoch}/{inner.epochs}")
 
@@ -709,7 +709,7 @@ class MainWindow(QMainWindow):
 
         inner = event.event
         if isinstance(inner, BatchProgress):
-            self.activity.setText(f"Run {run}: training {event.label}, epoch {inner.epoch}, "
+            self.activity.setText(f"Run {run}: training {event.label}, epoch {inner.epoch}/{inner.epochs}, "
                                   f"batch {inner.batch}/{inner.batches}")
         elif isinstance(inner, EpochReport):
             val = "" if inner.val_loss is None else f", val {number(inner.val_loss)}"

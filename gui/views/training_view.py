@@ -136,8 +136,8 @@ class _Trace:
 
 
 class _ProgressRow:
-    def __init__(self, grid: QGridLayout, row: int, label: str, epochs: int):
-        self.label, self.epochs = label, epochs
+    def __init__(self, grid: QGridLayout, row: int, label: str):
+        self.label = label
         self.name = QLabel(label)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -150,6 +150,10 @@ class _ProgressRow:
         grid.addWidget(self.bar, row, 1)
         grid.addWidget(self.status, row, 2)
         self.estimate_s: float | None = None
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget the timing of the fit that ended: the next one (a new walk-forward fold) starts from zero."""
         self.started: float | None = None
         self.last_report = None
         self.report_time = 0.0
@@ -322,7 +326,7 @@ class TrainingView(QWidget):
         self.follow()
         for row in self._rows.values():
             row.remove()
-        self._rows = {label: _ProgressRow(self._grid, i, label, config.training.epochs)
+        self._rows = {label: _ProgressRow(self._grid, i, label)
                       for i, label in enumerate(labels)}
         for i, row in enumerate(self._rows.values()):
             row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
@@ -384,6 +388,8 @@ class TrainingView(QWidget):
         trace.reset()
         self._rebuild_legend(list(self._rows))
         row = self._rows[label]
+        row.restart()
+        row.bar.setValue(0)
         row.name.setText(f"<span style='color:{colour}'>■</span> {trace.name}")
         self.details.setText(f"Walk-forward: {label} on {ticker}, fold {index + 1} of {folds}, trained only on the "
                              "bars before the stretch it predicts")
@@ -399,10 +405,10 @@ class TrainingView(QWidget):
         if row.started is None:
             row.started = now
         if isinstance(inner, BatchProgress):
-            done = (inner.epoch - 1 + inner.batch / inner.batches) / row.epochs
+            done = (inner.epoch - 1 + inner.batch / inner.batches) / inner.epochs
             row.bar.setValue(int(1000 * done))
             eta = row.remaining_s(now)
-            row.status.setText(f"epoch {inner.epoch}/{row.epochs} · batch {inner.batch}/{inner.batches}"
+            row.status.setText(f"epoch {inner.epoch}/{inner.epochs} · batch {inner.batch}/{inner.batches}"
                                + (f" · {duration(eta)} left" if eta is not None else ""))
         elif isinstance(inner, EpochReport):
             row.last_report, row.report_time = inner, now

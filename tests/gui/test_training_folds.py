@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from engine.backtest import FoldTraining
-from engine.train import EpochReport, TrainingEnded
+from engine.train import BatchProgress, EpochReport, TrainingEnded
 from gui.views import TrainingView
 from gui.views.training_view import _KEEP_FOLDS
 
@@ -113,3 +113,14 @@ def test_several_series_name_the_ticker_of_the_current_fold(qtbot):
     assert view.trace("gru").name == "gru · AAPL fold 7/25"
     view.on_fold_event(FoldTraining("NOPE", "lstm", 0, 2, _epoch(1, 0)))  # a model the run did not announce
     assert "lstm" not in view._traces
+
+
+def test_a_new_fold_restarts_the_progress_row_with_its_own_epoch_count(view):
+    row = view._rows["gru"]
+    view.on_fold_event(FoldTraining("SP500", "gru", 0, 3, _epoch(5, 0)))  # fold 1's last epoch: 0.1 s left
+    view.on_fold_event(FoldTraining("SP500", "gru", 0, 3, _ended(5)))
+    # A warm-started fold 2 trains 2 epochs, not the run's 5; its first batch arrives before any epoch report.
+    view.on_fold_event(FoldTraining("SP500", "gru", 1, 3, BatchProgress(epoch=1, epochs=2, batch=4, batches=8)))
+    assert row.ended is None and row.last_report is None
+    assert row.bar.value() == 250  # half of the first of 2 epochs: nothing carried over from fold 1
+    assert row.status.text() == "epoch 1/2 · batch 4/8"  # no "left" figure before the fold's first epoch
