@@ -228,6 +228,7 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
             break
 
     model.load_state_dict(best_state)
+    optimizer.zero_grad(set_to_none=True)  # the returned model holds no gradients (nor a CUDA graph's memory)
     outcome = TrainingEnded(reason, len(history), best_epoch, best_loss, str(device),
                             use_graph and runner.captured, _outcome_message(reason, best_epoch, len(history)))
     emit(outcome)
@@ -256,10 +257,14 @@ class _TrainStep:
 
 
 class _GraphRunner:
-    """Replays a CUDA graph of the train step; captures on first use and falls back to eager if capture fails."""
+    """Replays a CUDA graph of the train step; captures on first use and falls back to eager if capture fails.
 
-    def __init__(self, step: _TrainStep):
-        self.step = step
+    `cuda` is the torch.cuda module; the tests pass a CPU stand-in to drive this bookkeeping without a GPU.
+    """
+
+    def __init__(self, step: _TrainStep, cuda=torch.cuda):
+        self.step, self.cuda = step, cuda
+        self.stream = cuda.Stream()  # warm-up and capture share one side stream, as make_graphed_callables does
         self.graph: torch.cuda.CUDAGraph | None = None
         self.static_index: torch.Tensor | None = None
         self.static_loss: torch.Tensor | None = None
@@ -280,27 +285,28 @@ class _GraphRunner:
         self.graph = None
 
     def _eager(self, index: torch.Tensor) -> torch.Tensor:
-        # Warm-up runs on a side stream, as capture requires; afterwards (fallback) on the current one.
+        # Warm-up runs on the capture stream, as capture requires; afterwards (fallback) on the current one.
         if self.failed:
             return self.step(index)
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
+        self.stream.wait_stream(self.cuda.current_stream())
+        with self.cuda.stream(self.stream):
             loss = self.step(index)
-        torch.cuda.current_stream().wait_stream(side)
+        self.cuda.current_stream().wait_stream(self.stream)
         self.eager_steps += 1
         return loss
 
     def _capture(self, index: torch.Tensor) -> bool:
         self.static_index = index.clone()
-        graph = torch.cuda.CUDAGraph()
+        graph, caller = self.cuda.CUDAGraph(), self.cuda.current_stream()
         try:
-            with torch.cuda.graph(graph):
-                self.static_loss = self.step(self.static_index)
-        except RuntimeError:
-            self.failed = True
+            with self.cuda.graph(graph, stream=self.stream):
+                static_loss = self.step(self.static_index)
+        except Exception:  # not capturable here (an unsupported op, a host sync...): train eagerly from now on
+            self.cuda.set_stream(caller)  # torch.cuda.graph leaves its stream current when ending the capture fails
+            self.step.optimizer.zero_grad(set_to_none=True)  # these gradients live in the abandoned graph's memory
+            self.failed, self.captured = True, False
             return False
-        self.graph, self.captured = graph, True
+        self.graph, self.static_loss, self.captured = graph, static_loss, True
         return True
 
 
