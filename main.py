@@ -188,8 +188,8 @@ def _data_config(args: argparse.Namespace):
 
 
 def _run_config(args: argparse.Namespace):
+    from engine.fit_config import TrainConfig
     from engine.runs import RunConfig
-    from engine.train import TrainConfig
     from engine.windows import WindowConfig
     from models import ModelConfig
 
@@ -202,7 +202,7 @@ def _run_config(args: argparse.Namespace):
                            epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
     if not hasattr(args, "initial_train"):
         return RunConfig(_data_config(args), windows, models, training)
-    from engine.backtest import WalkForwardConfig
+    from engine.fit_config import WalkForwardConfig
     from engine.trading import TradingConfig
 
     walk = WalkForwardConfig(initial_train=args.initial_train, retrain_every=args.retrain_every, scheme=args.scheme,
@@ -254,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
-    from engine.backtest import WalkForwardConfig
+    from engine.fit_config import WalkForwardConfig
     from engine.trading import TradingConfig
 
     walk, trading = WalkForwardConfig(), TradingConfig()
@@ -287,7 +287,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     from engine.features import FEATURES, TARGETS
-    from engine.train import TrainConfig
+    from engine.fit_config import TrainConfig
     from engine.windows import WindowConfig
     from models import ARCHITECTURES, ModelConfig
 

@@ -40,11 +40,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from any folder
 
 from benchmarks.machine import cpu_name  # noqa: E402
-from engine.backtest import WalkForward, WalkForwardConfig, walk_forward  # noqa: E402
+from engine.backtest import WalkForward, walk_forward  # noqa: E402
 from engine.data import load_sample  # noqa: E402
+from engine.fit_config import (
+    TrainConfig,  # noqa: E402
+    WalkForwardConfig,  # noqa: E402
+)
 from engine.results import NAIVE, evaluate  # noqa: E402
 from engine.trading import TradingConfig  # noqa: E402
-from engine.train import TrainConfig, train_model  # noqa: E402
+from engine.train import train_model  # noqa: E402
 from engine.windows import WindowConfig, build_windows  # noqa: E402
 from models import ARCHITECTURES, ModelConfig  # noqa: E402
 

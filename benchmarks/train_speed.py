@@ -47,9 +47,11 @@ from benchmarks.machine import cpu_name  # noqa: E402
 from engine.data import load_sample
 from engine.device import resolve_device
 from engine.errors import WorkbenchError
-from engine.train import EpochReport, TrainConfig, train_model
+from engine.fit_config import TrainConfig
+from engine.train import EpochReport, train_model
 from engine.windows import WindowConfig, build_windows
-from models import ARCHITECTURES, ModelConfig, build_model
+from models import ARCHITECTURES, ModelConfig
+from models.registry import build_model
 
 N_TRAIN = 2460
 WINDOW = 60

@@ -8,40 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
-from engine.config import DictConfig, require
 from engine.errors import WorkbenchError
 from engine.features import target_to_price
-from engine.train import TrainConfig, TrainEvent, predict, train_model
+from engine.fit_config import TrainConfig, WalkForwardConfig
+from engine.train import TrainEvent, predict, train_model
 from engine.windows import WindowConfig, window_series
 from models import ModelConfig
-
-
-@dataclass(frozen=True)
-class WalkForwardConfig(DictConfig):
-    section: ClassVar[str] = "walk-forward setting(s)"
-
-    initial_train: int = 1260  # bars before the first prediction (1260 ≈ 5 years of daily bars)
-    scheme: Literal["expanding", "rolling"] = "expanding"  # rolling keeps the last initial_train bars only
-    retrain_every: int = 63  # bars between retrains (63 ≈ a quarter); 0 = train once
-    warm_start: bool = True  # start each retrain from the previous fold's weights
-    warm_epochs: int = 10  # epochs of a warm-started retrain
-    warm_patience: int = 3  # early-stopping patience of a warm-started retrain; 0 = never stop early
-    val_fraction: float = 0.15  # the latest part of each training span, for early stopping
-
-    def __post_init__(self) -> None:
-        require([
-            (self.initial_train >= 2, f"The initial training span must be at least 2 bars, got {self.initial_train}."),
-            (self.scheme in ("expanding", "rolling"), f"Unknown scheme {self.scheme!r}: expanding or rolling."),
-            (self.retrain_every >= 0, f"Retrain every must be 0 (train once) or more bars, got {self.retrain_every}."),
-            (self.warm_epochs >= 1, f"Warm-start epochs must be at least 1, got {self.warm_epochs}."),
-            (self.warm_patience >= 0, f"Warm-start patience must be 0 (off) or more, got {self.warm_patience}."),
-            (0 <= self.val_fraction < 0.5, f"Validation fraction must be in [0, 0.5), got {self.val_fraction}."),
-        ])
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from torch import nn
 
 from engine.errors import WorkbenchError
 from engine.files import write_all_atomically
-from models import ModelConfig, build_model
+from models import ModelConfig
+from models.registry import build_model
 
 WEIGHTS_FILE = "model.pt"
 DESCRIPTION_FILE = "model.json"

@@ -1,13 +1,10 @@
 """Choosing the compute device: CUDA, then Apple MPS, then CPU, unless the user says otherwise."""
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
 from engine.errors import WorkbenchError
-
-DeviceChoice = Literal["auto", "cuda", "mps", "cpu"]
+from engine.fit_config import DeviceChoice
 
 
 def resolve_device(choice: DeviceChoice = "auto") -> torch.device:

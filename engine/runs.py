@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar, Literal
 
-from engine.backtest import WalkForwardConfig
 from engine.config import DictConfig
 from engine.errors import WorkbenchError
+from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.trading import TradingConfig
-from engine.train import TrainConfig
 from engine.windows import WindowConfig
 from models import ModelConfig
 

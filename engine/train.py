@@ -13,60 +13,22 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from engine.config import DictConfig, require
-from engine.device import DeviceChoice, resolve_device
+from engine.device import resolve_device
 from engine.errors import WorkbenchError
-from models import ModelConfig, build_model
+from engine.fit_config import TrainConfig
+from models import ModelConfig
+from models.registry import build_model
 
-OptimizerName = Literal["sgd", "adam", "adamw", "rmsprop"]
 StopReason = Literal["completed", "early_stopping", "cancelled", "diverged"]
 _GRAPH_WARMUP_STEPS = 3  # eager steps on a side stream before capture, as CUDA graphs require
 _PROGRESS_INTERVAL_S = 0.1
 _EVAL_CHUNK = 4096
-
-
-@dataclass(frozen=True)
-class TrainConfig(DictConfig):
-    """How a model is fitted. Invalid values raise WorkbenchError on construction."""
-
-    section: ClassVar[str] = "training setting(s)"
-
-    optimizer: OptimizerName = "adam"
-    learning_rate: float = 1e-3
-    momentum: float = 0.9  # SGD and RMSprop only
-    batch_size: int = 64
-    epochs: int = 50
-    patience: int = 10  # epochs without validation improvement before stopping; 0 = never stop early
-    lr_patience: int = 5  # epochs without improvement before the learning rate is cut; 0 = never
-    lr_factor: float = 0.5  # the cut multiplies the learning rate by this
-    grad_clip: float = 1.0  # maximum gradient norm; 0 = no clipping
-    l1: float = 0.0  # L1 penalty on weights, added to the loss
-    l2: float = 0.0  # L2 penalty, as the optimiser's weight decay
-    seed: int = 0
-    device: DeviceChoice = "auto"
-    cuda_graphs: bool = True  # capture the train step on CUDA (falls back to eager if capture fails)
-
-    def __post_init__(self) -> None:
-        require([
-            (self.optimizer in ("sgd", "adam", "adamw", "rmsprop"),
-             f"Unknown optimizer {self.optimizer!r}: choose sgd, adam, adamw or rmsprop."),
-            (math.isfinite(self.learning_rate) and self.learning_rate > 0,
-             f"Learning rate must be above 0, got {self.learning_rate}: try 0.001."),
-            (self.batch_size >= 1, f"Batch size must be at least 1, got {self.batch_size}: try 64."),
-            (self.epochs >= 1, f"Epochs must be at least 1, got {self.epochs}: try 50."),
-            (self.patience >= 0 and self.lr_patience >= 0, "Patience values must be 0 (off) or more epochs."),
-            (0 < self.lr_factor < 1, f"Learning-rate factor must be between 0 and 1, got {self.lr_factor}."),
-            (0 <= self.momentum < 1, f"Momentum must be in [0, 1), got {self.momentum}."),
-            (self.grad_clip >= 0 and self.l1 >= 0 and self.l2 >= 0,
-             "Gradient clipping, L1 and L2 must be 0 (off) or positive."),
-            (self.device in ("auto", "cuda", "mps", "cpu"), f"Unknown device {self.device!r}: auto, cuda, mps or cpu."),
-        ])
 
 
 @dataclass(frozen=True)

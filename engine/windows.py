@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from engine.config import DictConfig
 from engine.errors import WorkbenchError
 from engine.features import FEATURES, TARGETS, TargetKind, feature_frame, target_frame
+
+if TYPE_CHECKING:
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 ScalerKind = Literal["standard", "minmax", "none"]
 SplitName = Literal["train", "val", "test"]
@@ -101,7 +103,7 @@ class TickerScalers:
     def to_dict(self) -> dict:
         """The fitted parameters as plain lists, for JSON (never pickled)."""
         return {role: None if scaler is None else {"kind": type(scaler).__name__, **{
-                    name: getattr(scaler, name).tolist() for name in _SCALER_PARAMETERS[type(scaler)]}}
+                    name: getattr(scaler, name).tolist() for name in _SCALER_PARAMETERS[type(scaler).__name__]}}
                 for role, scaler in (("features", self.features), ("target", self.target))}
 
 
@@ -220,11 +222,15 @@ def _require_enough(ticker: str, n_bars: int, config: WindowConfig, segments: Ma
         )
 
 
-_SCALER_PARAMETERS = {StandardScaler: ("mean_", "scale_", "var_"),
-                      MinMaxScaler: ("min_", "scale_", "data_min_", "data_max_")}
+_SCALER_PARAMETERS = {"StandardScaler": ("mean_", "scale_", "var_"),  # by class name, as to_dict records it
+                      "MinMaxScaler": ("min_", "scale_", "data_min_", "data_max_")}
 
 
 def _make_scaler(kind: ScalerKind) -> StandardScaler | MinMaxScaler | None:
+    # scikit-learn loads here, on first use: importing it takes over a second, and the forms that
+    # only read WindowConfig should not wait for it.
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
     return {"standard": StandardScaler, "minmax": MinMaxScaler}.get(kind, lambda: None)()
 
 

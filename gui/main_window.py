@@ -47,6 +47,8 @@ from gui.events import (
 from gui.format import duration, number
 from gui.panels.data_panel import DataPanel
 from gui.panels.forms import HelpBox
+from gui.panels.model_panel import ModelPanel
+from gui.panels.run_panel import RunPanel
 from gui.run_queue import RunQueue
 from gui.tasks import check_csv, estimate_run, load_engine, load_preview
 from gui.theme import DARK, THEMES, Theme, apply_theme
@@ -54,10 +56,11 @@ from gui.views import BacktestView, CompareView, DataView, LogView, TrainingView
 from gui.worker import Failure, Job
 
 _PREVIEW_DELAY_MS = 250  # wait for typing to settle before reloading the Data tab
+_LOADING = "Loading the training engine (PyTorch)…"  # the problem that only waiting solves
 
 
 class MainWindow(QMainWindow):
-    sigEngineReady = Signal()  # the model and run panels exist; Train can be enabled
+    sigEngineReady = Signal()  # torch and the models have loaded: Train can be enabled
     sigPreviewLoaded = Signal(object)  # a PreviewResult is on the Data tab
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
@@ -65,7 +68,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.setWindowTitle("Stock Workbench")
         self.engine_ready = False
-        self.problems: list[str] = ["Loading the training engine…"]
+        self.problems: list[str] = [_LOADING]
         self._theme: Theme = THEMES.get(str(self.settings.value("view/theme", "dark")), DARK)
         self._jobs: set[Job] = set()  # helper tasks (engine load, previews, CSV checks, estimates) until they end
         self._preview_job: Job | None = None
@@ -78,11 +81,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._preview: PreviewResult | None = None
         self.views: list[QWidget] = []
-        self.model_panel = None  # built when the engine has loaded (they read the models package)
-        self.run_panel = None
 
         self.runs = RunQueue(parent=self)
-        self.data_panel = DataPanel()
+        self.data_panel, self.model_panel, self.run_panel = DataPanel(), ModelPanel(), RunPanel()
         self.help_box = HelpBox()
         self.data_view, self.training_view, self.log_view = DataView(), TrainingView(), LogView()
         self.backtest_view, self.compare_view = BacktestView(), CompareView()
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.data_panel.sigChanged.connect(self._data_changed)
         self.data_panel.sigCurrentChanged.connect(self.data_view.show_series)
         self.data_panel.sigImportRequested.connect(self.import_csv)
+        self.model_panel.sigChanged.connect(self._revalidate)
+        self.run_panel.sigChanged.connect(self._revalidate)
         self.runs.sigStarted.connect(self._run_started)
         self.runs.sigEvent.connect(self._run_event)
         self.runs.sigFinished.connect(self._run_finished)
@@ -185,15 +188,13 @@ class MainWindow(QMainWindow):
         help_menu.addActions([self.act_shortcuts, self.act_about])
 
     def _build_layout(self) -> None:
-        self._model_box = _group("Models", _loading_label())
-        self._run_box = _group("Run", _loading_label())
         panels = QWidget()
         panels_layout = QVBoxLayout(panels)
         panels_layout.setContentsMargins(8, 4, 8, 8)
         panels_layout.setSpacing(8)
         panels_layout.addWidget(_group("Data", self.data_panel))
-        panels_layout.addWidget(self._model_box)
-        panels_layout.addWidget(self._run_box)
+        panels_layout.addWidget(_group("Models", self.model_panel))
+        panels_layout.addWidget(_group("Run", self.run_panel))
         panels_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -278,28 +279,12 @@ class MainWindow(QMainWindow):
 
     # --- engine start-up ------------------------------------------------------------------------------
     def _load_engine(self) -> None:
-        self.activity.setText("Loading the training engine (PyTorch)…")
+        self.activity.setText(_LOADING)
         self._start_job(load_engine, "engine", self._engine_loaded, self._engine_failed)
 
     @Slot(object)
     def _engine_loaded(self, info: EngineInfo) -> None:
-        from gui.panels.model_panel import (
-            ModelPanel,  # these read the models package, which needs torch
-        )
-        from gui.panels.run_panel import RunPanel
-
         self.device_label.setText(f"Device: {info.device}")
-        self.model_panel, self.run_panel = ModelPanel(), RunPanel()
-        for box, panel, key in ((self._model_box, self.model_panel, "panels/model"),
-                                (self._run_box, self.run_panel, "panels/run")):
-            layout = box.layout()
-            placeholder = layout.takeAt(0).widget()
-            placeholder.deleteLater()
-            layout.addWidget(panel)
-            state = _json(self.settings.value(key))
-            if isinstance(state, dict):
-                panel.restore(state)
-            panel.sigChanged.connect(self._revalidate)
         self.engine_ready = True
         for act in (self.act_save_model, self.act_load_model):
             act.setEnabled(True)
@@ -320,8 +305,6 @@ class MainWindow(QMainWindow):
         """The RunConfig the panels describe; WorkbenchError (or ValueError) if a value is wrong."""
         from engine.runs import DataConfig, RunConfig
 
-        if not self.engine_ready:
-            raise WorkbenchError("The training engine is still loading: wait a moment.")
         data = DataConfig(**self.data_panel.data_values())
         return RunConfig(data, self.run_panel.window_config(), self.model_panel.configs(),
                          self.run_panel.train_config(), self.run_panel.walk_forward_config(),
@@ -329,16 +312,14 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _revalidate(self) -> None:
-        problems = self.data_panel.errors()
+        problems = self.data_panel.errors() + self.model_panel.errors() + self.run_panel.errors()
+        if not problems:
+            try:
+                self.build_run_config()
+            except (WorkbenchError, ValueError) as error:
+                problems.append(str(error))
         if not self.engine_ready:
-            problems.append("Loading the training engine…")
-        else:
-            problems += self.model_panel.errors() + self.run_panel.errors()
-            if not problems:
-                try:
-                    self.build_run_config()
-                except (WorkbenchError, ValueError) as error:
-                    problems.append(str(error))
+            problems.append(_LOADING)
         self.problems = problems
         self._refresh_buttons()
 
@@ -362,7 +343,7 @@ class MainWindow(QMainWindow):
             self.train_button.setToolTip("Queue this run after the current one (Ctrl+R)" if self.runs.running
                                          else "Train the ticked models (Ctrl+R)")
         else:
-            loading = not self.engine_ready and len(problems) == 1
+            loading = problems == [_LOADING]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             self.reason.setProperty("role", "muted" if loading else "error")
             self.reason.setText(problems[0] + more)
@@ -773,7 +754,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(running)
         self.act_clear_queue.setEnabled(waiting > 0)
         if not running:
-            self.activity.setText("Ready" if self.engine_ready else "Loading the training engine (PyTorch)…")
+            self.activity.setText("Ready" if self.engine_ready else _LOADING)
         self._refresh_buttons()
 
     # --- the Data tab ---------------------------------------------------------------------------------
@@ -870,6 +851,10 @@ class MainWindow(QMainWindow):
             self.data_panel.restore(state)
         else:
             self.data_panel.add_ticker("SP500")
+        for panel, key in ((self.model_panel, "panels/model"), (self.run_panel, "panels/run")):
+            state = _json(self.settings.value(key))
+            if isinstance(state, dict):
+                panel.restore(state)
         tab = self.settings.value("window/tab")
         if tab is not None and str(tab).isdigit() and int(tab) < self.tabs.count():
             self.tabs.setCurrentIndex(int(tab))
@@ -883,9 +868,8 @@ class MainWindow(QMainWindow):
         s.setValue("view/theme", self._theme.name)
         s.setValue("view/log_scale", self.training_view.log_scale.isChecked())
         s.setValue("panels/data", json.dumps(self.data_panel.state()))
-        if self.model_panel is not None:
-            s.setValue("panels/model", json.dumps(self.model_panel.state()))
-            s.setValue("panels/run", json.dumps(self.run_panel.state()))
+        s.setValue("panels/model", json.dumps(self.model_panel.state()))
+        s.setValue("panels/run", json.dumps(self.run_panel.state()))
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -920,12 +904,6 @@ def _group(title: str, content: QWidget) -> QGroupBox:
     layout.setContentsMargins(10, 12, 10, 10)
     layout.addWidget(content)
     return box
-
-
-def _loading_label() -> QLabel:
-    label = QLabel("Loading the training engine (PyTorch)…")
-    label.setProperty("role", "muted")
-    return label
 
 
 def _json(value) -> object:

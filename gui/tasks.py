@@ -46,7 +46,8 @@ def load_engine(emit: Emit, should_stop: ShouldStop) -> EngineInfo:
 
     import engine.pipeline  # noqa: F401 - the import is the work: torch, sklearn, the model zoo
     from engine.device import describe_device, resolve_device
-    from engine.train import TrainConfig, predict, train_model
+    from engine.fit_config import TrainConfig
+    from engine.train import predict, train_model
     from models import ModelConfig
 
     _leave_a_core_for_the_gui()

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, Mapping, get_args, get_origin, get_type_hints
 
 from engine.errors import WorkbenchError
+from models.help import ARCHITECTURES
 
 Activation = Literal["relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu"]
 Init = Literal["default", "xavier", "he", "lecun"]
@@ -17,7 +18,7 @@ Pooling = Literal["none", "max", "avg"]
 class ModelConfig:
     """What to build; input and output sizes come from the data, not from here."""
 
-    arch: str = "lstm"  # a key of models.MODELS
+    arch: str = "lstm"  # a key of ARCHITECTURES
     # recurrent: rnn, lstm, gru
     hidden_size: int = 64  # units in each recurrent layer
     num_layers: int = 2  # stacked recurrent layers
@@ -42,10 +43,9 @@ class ModelConfig:
         """Raise WorkbenchError naming the first bad field, what it allows and what to do."""
         for f in fields(self):
             _check(f.name, getattr(self, f.name), _HINTS[f.name])
-        architectures = _architectures()
-        if self.arch not in architectures:
+        if self.arch not in ARCHITECTURES:
             raise WorkbenchError(
-                f"arch must be one of {', '.join(architectures)}, got {self.arch!r}: "
+                f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}: "
                 "pick one of those"
             )
 
@@ -140,10 +140,3 @@ def _check_range(name: str, value: float) -> None:
         raise WorkbenchError(
             f"{name} must be between {lowest} and {highest}, got {value!r}: {_ADVICE[name]}"
         )
-
-
-def _architectures() -> tuple[str, ...]:
-    # Imported on use: the registry imports every model file, and those import this module.
-    from models.registry import ARCHITECTURES
-
-    return ARCHITECTURES

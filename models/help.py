@@ -1,5 +1,16 @@
 """Plain-language help for every model and training setting, shown by the GUI as tooltips."""
 
+# The architectures, simplest first, each with one plain line for its card; models.registry maps
+# each name to its class. Nothing here imports torch, so forms and --help can list them at once.
+ARCHITECTURES: dict[str, str] = {
+    "linear": "One weighted sum of the whole window: the baseline every other model must beat.",
+    "mlp": "Dense layers on the flattened window; ignores the order of time.",
+    "rnn": "Reads the window bar by bar with a simple memory that fades quickly.",
+    "lstm": "Reads bar by bar with a gated memory that keeps information longest.",
+    "gru": "Gated memory like the LSTM's, with fewer weights to learn.",
+    "cnn": "Small causal filters slide along time to spot local patterns (TCN-style).",
+}
+
 HELP: dict[str, str] = {
     # --- ModelConfig ---
     "arch": (

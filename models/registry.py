@@ -1,4 +1,7 @@
-"""The name → class registry and build_model; a new architecture is one file plus one line here."""
+"""The name → class registry and build_model.
+
+A new architecture is one file, one line here and its one-line summary in models.help.ARCHITECTURES.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +23,6 @@ MODELS: dict[str, type[nn.Module]] = {
     "gru": GRU,
     "cnn": CNN,
 }
-
-ARCHITECTURES: tuple[str, ...] = tuple(MODELS)  # display order: simplest first
-
 
 def build_model(config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int) -> nn.Module:
     """A freshly initialised model mapping (batch, n_timesteps, n_features) → (batch, n_outputs).

@@ -18,9 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def tiny_config(seed: int = 0):
-    from engine.backtest import WalkForwardConfig
+    from engine.fit_config import TrainConfig, WalkForwardConfig
     from engine.runs import DataConfig, RunConfig
-    from engine.train import TrainConfig
     from engine.windows import WindowConfig
     from models import ModelConfig
 

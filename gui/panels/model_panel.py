@@ -22,7 +22,7 @@ from gui.panels.forms import (
     spin,
     write,
 )
-from models import ARCHITECTURES, CHOICES, HELP, LIMITS, MODELS, ModelConfig
+from models import ARCHITECTURES, CHOICES, HELP, LIMITS, ModelConfig
 
 # Which ModelConfig fields each architecture reads (from the model files). An architecture not
 # listed here shows every field, so a new model works before this table learns about it.
@@ -38,15 +38,6 @@ FIELDS_BY_ARCH: dict[str, tuple[str, ...]] = {
     "cnn": _CONV + _DENSE,
 }
 _NAMES = {"linear": "Linear baseline", "mlp": "MLP", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "cnn": "CNN (TCN)"}
-# One plain line per family for the card; an architecture not listed shows its class docstring.
-_SUMMARIES = {
-    "linear": "One weighted sum of the whole window: the baseline every other model must beat.",
-    "mlp": "Dense layers on the flattened window; ignores the order of time.",
-    "rnn": "Reads the window bar by bar with a simple memory that fades quickly.",
-    "lstm": "Reads bar by bar with a gated memory that keeps information longest.",
-    "gru": "Gated memory like the LSTM's, with fewer weights to learn.",
-    "cnn": "Small causal filters slide along time to spot local patterns (TCN-style).",
-}
 _LABELS = {"hidden_size": "Hidden units", "num_layers": "Recurrent layers", "hidden_layers": "Dense layers",
            "init": "Weight init", "norm": "Normalisation", "channels": "Conv channels", "leaky_slope": "Leaky slope"}
 _EXAMPLES = {"hidden_layers": "64, 32", "channels": "32, 32"}
@@ -72,8 +63,7 @@ class ArchCard(QFrame):
         font.setBold(True)
         self.enabled.setFont(font)
         set_help(self.enabled, "Architecture", HELP.get("arch", ""))
-        doc = (MODELS[arch].__doc__ or "").strip().splitlines()
-        self.summary = QLabel(_SUMMARIES.get(arch, doc[0] if doc else ""))
+        self.summary = QLabel(ARCHITECTURES[arch])
         self.summary.setProperty("role", "muted")
         self.summary.setWordWrap(True)
         self.form = Form()

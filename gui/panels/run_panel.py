@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.backtest import WalkForwardConfig
-from engine.device import DeviceChoice
 from engine.errors import WorkbenchError
 from engine.features import FEATURES, TARGETS
+from engine.fit_config import (
+    DeviceChoice,
+    OptimizerName,
+    TrainConfig,
+    WalkForwardConfig,
+)
 from engine.trading import TradingConfig
-from engine.train import OptimizerName, TrainConfig
 from engine.windows import ScalerKind, WindowConfig
 from gui.panels.forms import (
     Form,

@@ -3,11 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import WalkForwardConfig, fold_starts, walk_forward
+from engine.backtest import fold_starts, walk_forward
 from engine.errors import WorkbenchError
+from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.pipeline import LINEAR_BASELINE, run_backtest
 from engine.runs import RunConfig
-from engine.train import TrainConfig, predict, train_model
+from engine.train import predict, train_model
 from engine.windows import WindowConfig, window_series
 from models import ARCHITECTURES, ModelConfig
 

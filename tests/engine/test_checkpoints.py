@@ -9,7 +9,8 @@ import torch
 from engine.checkpoints import DESCRIPTION_FILE, WEIGHTS_FILE, load_model, save_model
 from engine.errors import WorkbenchError
 from engine.train import predict
-from models import ModelConfig, build_model
+from models import ModelConfig
+from models.registry import build_model
 
 
 @pytest.fixture

@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import WalkForwardConfig
 from engine.errors import WorkbenchError
+from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.pipeline import run_backtest
 from engine.runs import RunConfig
 from engine.store import RunStore, data_fingerprint, seed_summary
-from engine.train import TrainConfig, predict
+from engine.train import predict
 from engine.windows import WindowConfig
-from models import ModelConfig, build_model
+from models import ModelConfig
+from models.registry import build_model
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("log_return",)),

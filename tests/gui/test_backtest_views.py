@@ -20,9 +20,8 @@ MODEL = COLUMNS.index("Model")
 
 
 def _config(seed: int):
-    from engine.backtest import WalkForwardConfig
+    from engine.fit_config import TrainConfig, WalkForwardConfig
     from engine.runs import DataConfig, RunConfig
-    from engine.train import TrainConfig
     from engine.windows import WindowConfig
     from models import ModelConfig
 

@@ -17,8 +17,8 @@ from gui.tasks import check_csv, estimate_run, load_preview, train_run
 
 
 def tiny_config(archs=("linear", "mlp"), epochs=2):
+    from engine.fit_config import TrainConfig
     from engine.runs import DataConfig, RunConfig
-    from engine.train import TrainConfig
     from engine.windows import WindowConfig
     from models import ModelConfig
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -25,16 +26,46 @@ def test_window_opens_on_sp500_with_candles_drawn(window):
     assert window.act_train.isEnabled() and window.train_button.isEnabled()
 
 
-def test_importing_the_gui_and_building_the_window_does_not_load_torch():
+def test_the_whole_window_with_its_forms_opens_without_loading_torch_or_scikit_learn():
     code = ("import sys, tempfile, os; os.environ['QT_QPA_PLATFORM']='offscreen';"
             "from gui.app import create_application; app = create_application([]);"
             "from PySide6.QtCore import QSettings; from gui.main_window import MainWindow;"
             "w = MainWindow(QSettings(os.path.join(tempfile.mkdtemp(), 's.ini'), QSettings.Format.IniFormat));"
-            "w.show(); print('torch' in sys.modules)")
+            "w.show(); print('torch' in sys.modules, 'sklearn' in sys.modules, list(w.model_panel.cards),"
+            " w.run_panel.train_config().epochs)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                          check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert out.stdout.strip().splitlines()[-1] == "False False ['linear', 'mlp', 'rnn', 'lstm', 'gru', 'cnn'] 50"
+
+
+def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from gui import main_window
+    from gui.tasks import load_engine
+
+    release = threading.Event()
+
+    def slow_engine(emit, should_stop):
+        release.wait(timeout=60)
+        return load_engine(emit, should_stop)
+
+    monkeypatch.setattr(main_window, "load_engine", slow_engine)
+    window = main_window.MainWindow(QSettings(settings_path, QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert window.model_panel.isVisible() and window.run_panel.isVisible()
+        assert not window.train_button.isEnabled() and window.reason.text() == main_window._LOADING
+        window.model_panel.set_checked("lstm", False)  # a real problem is named before the wait
+        assert window.reason.text().startswith("Tick at least one architecture") and "1 more" in window.reason.text()
+        window.model_panel.set_checked("gru")
+        assert window.problems == [main_window._LOADING]
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.engine_ready, timeout=ENGINE_TIMEOUT_MS)
+    assert window.train_button.isEnabled() and window.build_run_config().models[0].arch == "gru"
 
 
 def test_new_user_picks_a_ticker_ticks_two_models_and_trains(window, qtbot, tiny, tmp_path, monkeypatch):

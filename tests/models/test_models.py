@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -11,15 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import WorkbenchError
-from models import (
-    ARCHITECTURES,
-    CHOICES,
-    HELP,
-    LIMITS,
-    MODELS,
-    ModelConfig,
-    build_model,
-)
+from models import ARCHITECTURES, CHOICES, HELP, LIMITS, ModelConfig
+from models.registry import MODELS, build_model
 
 T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
 SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8))
@@ -51,7 +46,14 @@ def batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_registry_lists_every_family() -> None:
-    assert set(ARCHITECTURES) == set(MODELS) == {"mlp", "rnn", "lstm", "gru", "cnn", "linear"}
+    assert list(ARCHITECTURES) == list(MODELS) == ["linear", "mlp", "rnn", "lstm", "gru", "cnn"]
+    assert all(summary.endswith(".") for summary in ARCHITECTURES.values())
+
+
+def test_configs_and_help_load_without_torch() -> None:
+    """Forms and --help describe models before torch loads: the models package must not import it."""
+    code = "import sys, models; assert 'torch' not in sys.modules, 'models imported torch'"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -128,7 +130,7 @@ def test_cnn_is_causal() -> None:
 
 CONFIGS = st.builds(
     ModelConfig,
-    arch=st.sampled_from(ARCHITECTURES),
+    arch=st.sampled_from(list(ARCHITECTURES)),
     hidden_size=st.integers(1, 8),
     num_layers=st.integers(1, 3),
     bidirectional=st.booleans(),

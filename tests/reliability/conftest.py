@@ -4,10 +4,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.backtest import WalkForwardConfig
 from engine.data import read_ohlcv_csv
+from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.runs import RunConfig
-from engine.train import TrainConfig
 from engine.windows import WindowConfig
 from models import ModelConfig
 

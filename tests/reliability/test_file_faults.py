@@ -22,7 +22,8 @@ from engine.files import write_atomically
 from engine.pipeline import run_backtest
 from engine.results import export_csv
 from engine.train import predict
-from models import ModelConfig, build_model
+from models import ModelConfig
+from models.registry import build_model
 
 EXPORTED = ["equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "trades.csv"]
 

@@ -13,9 +13,10 @@ from torch import nn
 import engine.train
 from engine.backtest import FoldDone
 from engine.errors import WorkbenchError
+from engine.fit_config import TrainConfig
 from engine.pipeline import run_backtest
 from engine.results import export_csv
-from engine.train import EpochReport, TrainConfig, _TrainStep, predict, train_model
+from engine.train import EpochReport, _TrainStep, predict, train_model
 from models import ModelConfig
 
 MLP = ModelConfig(arch="mlp", hidden_layers=(8,), dropout=0.0)
