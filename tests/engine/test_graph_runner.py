@@ -22,7 +22,8 @@ from engine.train import (
     _make_optimizer,
     _TrainStep,
 )
-from models import ModelConfig, build_model
+from models import ModelConfig
+from models.registry import build_model
 
 STEPS, BATCH, LR_CUT_AT = 12, 32, 7
 

@@ -64,7 +64,7 @@ def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path,
         assert window.problems == [main_window._LOADING]
     finally:
         release.set()
-    qtbot.waitUntil(lambda: window.engine_ready, timeout=ENGINE_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.engine_ready, timeout=120_000)
     assert window.train_button.isEnabled() and window.build_run_config().models[0].arch == "gru"
 
 
