@@ -28,7 +28,7 @@ from engine.data.loader import clean_ticker
 from engine.data.yahoo import INTERVALS
 from engine.errors import WorkbenchError
 from gui.events import PreviewRequest, PreviewResult
-from gui.panels.forms import set_help
+from gui.panels.forms import set_help, wheel_when_focused
 from gui.theme import DARK, Theme
 
 _KIND, _VALUE = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
@@ -88,7 +88,7 @@ class DataPanel(QWidget):
             edit.dateChanged.connect(lambda _: self.sigChanged.emit())
         set_help(self.start, "First date", "Bars before this day are left out. Untick to start at the first bar.")
         set_help(self.end, "Last date", "Bars after this day are left out. Untick to use everything up to now.")
-        self.interval = QComboBox()
+        self.interval = wheel_when_focused(QComboBox())
         self.interval.addItems(list(INTERVALS))
         self.interval.setCurrentText("1d")
         self.interval.currentTextChanged.connect(lambda _: self.sigChanged.emit())
@@ -304,7 +304,7 @@ class DataPanel(QWidget):
 def _optional_date(label: str, default: QDate) -> tuple[QCheckBox, QDateEdit]:
     box = QCheckBox(label)
     box.setToolTip(f"Untick for no {label.lower()} limit")
-    edit = QDateEdit(default)
+    edit = wheel_when_focused(QDateEdit(default))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setEnabled(False)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QAbstractSpinBox,
     QApplication,
     QCheckBox,
@@ -125,8 +126,29 @@ def _on_change(widget: QWidget, callback) -> None:
         widget.sigChanged.connect(callback)
 
 
+class _WheelWhenFocused(QObject):
+    """Lets a field take the mouse wheel only once clicked into; otherwise the wheel scrolls the panel."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel or watched.hasFocus():
+            return False
+        area = watched.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QApplication.sendEvent(area.viewport(), event)
+        return True
+
+
+def wheel_when_focused(widget: QWidget) -> QWidget:
+    """Keep scrolling a long form from changing the spin or combo box that passes under the pointer."""
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone no longer focuses it
+    widget.installEventFilter(_WheelWhenFocused(widget))
+    return widget
+
+
 def spin(lowest: int, highest: int, value: int, *, special: str | None = None) -> QSpinBox:
-    box = QSpinBox()
+    box = wheel_when_focused(QSpinBox())
     box.setRange(int(lowest), int(highest))
     box.setValue(int(value))
     box.setAccelerated(True)
@@ -138,7 +160,7 @@ def spin(lowest: int, highest: int, value: int, *, special: str | None = None) -
 
 
 def double_spin(lowest: float, highest: float, value: float, *, step: float = 0.05, decimals: int = 2) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
+    box = wheel_when_focused(QDoubleSpinBox())
     box.setRange(lowest, highest)
     box.setDecimals(decimals)
     box.setSingleStep(step)
@@ -149,7 +171,7 @@ def double_spin(lowest: float, highest: float, value: float, *, step: float = 0.
 def combo(choices, value: str, tooltips: dict[str, str] | None = None,
           labels: dict[str, str] | None = None) -> QComboBox:
     """A combo box whose data are the engine's values; `labels` gives friendlier text to show."""
-    box = QComboBox()
+    box = wheel_when_focused(QComboBox())
     for choice in choices:
         box.addItem((labels or {}).get(choice, str(choice)), choice)
         if tooltips and choice in tooltips:
