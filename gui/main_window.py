@@ -312,7 +312,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _revalidate(self) -> None:
-        problems = self.data_panel.errors() + self.model_panel.errors() + self.run_panel.errors()
+        problems = self.data_panel.errors() + self._load_failures()
+        problems += self.model_panel.errors() + self.run_panel.errors()
         if not problems:
             try:
                 self.build_run_config()
@@ -322,6 +323,14 @@ class MainWindow(QMainWindow):
             problems.append(_LOADING)
         self.problems = problems
         self._refresh_buttons()
+
+    def _load_failures(self) -> list[str]:
+        """The ticked series that the Data tab could not load: a run would fail on them too."""
+        preview = self._preview
+        if preview is None or preview.request != self.data_panel.preview_request():
+            return []
+        return [f"{name} could not be loaded (the Data panel says why): untick or remove it, or fix the source."
+                for name, _ in preview.failures]
 
     def _refresh_buttons(self) -> None:
         """Enable Train and Estimate, word the Train button, and say what stops them."""
@@ -710,9 +719,12 @@ class MainWindow(QMainWindow):
             self._trained[f"run {number} · {label}"] = (trained, result.config)
         if result.cancelled:
             message = f"Run {number} was cancelled; models that finished an epoch kept their best weights."
-        else:
+        elif result.metrics:
             message = f"Run {number} finished: {len(result.trained)} model(s) trained and evaluated on the test split."
-        self.training_view.finish_run(result, message)
+        else:
+            message = (f"Run {number} finished: {len(result.trained)} model(s) trained; not evaluated, as the test "
+                       "split is empty (raise the Test share to score them on unseen bars).")
+        self.training_view.finish_run(message)
         self.log(message)
         self.statusBar().showMessage(message, 8000)
 
@@ -732,7 +744,7 @@ class MainWindow(QMainWindow):
             stored = f" and stored as run #{outcome.run_id}" if outcome.run_id is not None else ""
             models = len({(fold.ticker, fold.model) for fold in result.folds})
             message = f"Run {number} finished: {len(result.folds)} folds of {models} model(s) walked forward{stored}."
-        self.training_view.finish_run(None, message)
+        self.training_view.finish_run(message)
         self.log(message)
         self.statusBar().showMessage(message, 8000)
         if outcome.not_stored and not outcome.cancelled:
@@ -742,7 +754,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int, object)
     def _run_failed(self, number: int, failure: Failure) -> None:
-        self.training_view.finish_run(None, f"Run {number} stopped with an error: see the message and the Log tab.")
+        message = f"Run {number} stopped with an error: see the message and the Log tab."
+        self.training_view.finish_run(message, stopped=True)
         self._show_failure(f"Run {number} could not finish", failure)
 
     @Slot()
@@ -780,6 +793,7 @@ class MainWindow(QMainWindow):
         if result.request != self.data_panel.preview_request():
             return  # the list changed while it loaded; a newer preview is on its way
         self._preview = result
+        self._revalidate()
         self.data_panel.show_preview(result)
         self.data_view.set_series(result.series, current=self.data_panel.current_series())
         for series in result.series:

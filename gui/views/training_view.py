@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.charts import fast_plot
-from gui.events import ModelEvaluated, ModelEvent, RunResult, TimeEstimate, WindowsReady
+from gui.events import ModelEvaluated, ModelEvent, TimeEstimate, WindowsReady
 from gui.format import duration, number
 from gui.theme import DARK, Theme, style_plot
 
@@ -456,7 +456,13 @@ class TrainingView(QWidget):
             self.results.setItem(row, column, item)
         self.results.scrollToBottom()
 
-    def finish_run(self, result: RunResult | None, message: str) -> None:
+    def finish_run(self, message: str, *, stopped: bool = False) -> None:
+        """The run ended; `stopped`: by an error, so models still waiting or training never finished."""
+        if stopped:
+            self.details.setText(message)
+            for row in self._rows.values():
+                if row.ended is None:
+                    row.status.setText("not finished: the run stopped")
         self._flush()
         self._follow_data(final=True)
         self._clock.stop()

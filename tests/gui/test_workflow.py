@@ -274,6 +274,19 @@ def test_an_engine_error_during_a_run_is_shown_as_a_message(window, qtbot, dialo
         window.train()
     _, _, text = dialogs.of("warning")[0]
     assert "too few" in text and "shorter window" in text
+    row = window.training_view._rows["linear"]
+    assert row.status.text() == "not finished: the run stopped"  # not left "waiting" beside a dead run
+    assert "stopped with an error" in window.training_view.details.text()
+
+
+def test_a_run_without_a_test_split_does_not_claim_test_scores(window, qtbot, tiny):
+    tiny(window, archs=("linear",), epochs=1)
+    window.run_panel.set_value("val_fraction", 0.0)
+    window.run_panel.set_value("test_fraction", 0.0)
+    with qtbot.waitSignal(window.runs.sigFinished, timeout=RUN_TIMEOUT_MS):
+        window.train()
+    message = window.statusBar().currentMessage()
+    assert "not evaluated" in message and "Test share" in message and "evaluated on the test split" not in message
 
 
 def test_settings_are_remembered_between_launches(make_window, qtbot, settings_path, tmp_path):
@@ -344,3 +357,14 @@ def test_a_cached_ticker_loads_offline_with_a_notice(window, qtbot, dialogs):
     assert "AAPL" in status and "local cache" in status and "2020-01-02" in status and "offline" in status
     assert "offline" in window.data_view.quality.text()
     assert not dialogs.of("warning")  # cached bars are not an error
+
+
+def test_a_series_that_cannot_load_keeps_train_off_and_says_why(window, qtbot, dialogs):
+    window.data_panel.add_ticker("NOSUCH")  # not cached, and the network is off in tests
+    qtbot.waitUntil(lambda: "NOSUCH" in window.data_panel.status.text(), timeout=60_000)
+    assert not window.train_button.isEnabled() and not window.backtest_button.isEnabled()
+    assert window.reason.text().startswith("NOSUCH could not be loaded")
+    assert dialogs.of("warning") or dialogs.of("critical")  # the load failure itself was shown once
+
+    window.data_panel.remove_series("NOSUCH")
+    qtbot.waitUntil(window.train_button.isEnabled, timeout=10_000)
