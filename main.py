@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 from engine.errors import WorkbenchError
 
@@ -156,7 +158,8 @@ def _print_leaderboard(metrics) -> None:
     columns = ["ticker", "model", "horizon", "Theil's U", "Directional Accuracy [%]", "Return [%]", "Sharpe Ratio",
                "Max. Drawdown [%]", "# Trades"]
     shown = metrics[[c for c in columns if c in metrics.columns]]
-    print(shown.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    counts = {name: "{:.0f}".format for name in shown.columns if name.startswith("# ")}
+    print(shown.to_string(index=False, na_rep="n/a", float_format="{:.3f}".format, formatters=counts))
 
 
 def _print_event(label: str, event) -> None:
@@ -176,15 +179,19 @@ def _print_summary(summary: dict) -> None:
     names = list(next(iter(summary.values()))["test"]) if summary else []
     print("\ntest split: " + " | ".join(["model", *names]))
     for label, row in summary.items():
-        print(f"  {label}: " + " | ".join(f"{row['test'][name]:.4g}" for name in names))
+        print(f"  {label}: " + " | ".join(_metric_text(row["test"][name]) for name in names))
+
+
+def _metric_text(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.4g}"
 
 
 def _data_config(args: argparse.Namespace):
     from engine.runs import DataConfig
 
-    return DataConfig(tickers=tuple(args.ticker or (() if args.csv else ("SP500",))), csv_files=tuple(args.csv or ()),
-                      start=args.start, end=args.end, interval=args.interval, adjusted=not args.raw,
-                      nan_policy=args.nan_policy)
+    tickers = args.ticker or (() if args.csv else DataConfig.tickers)
+    return DataConfig(tickers=tuple(tickers), csv_files=tuple(args.csv or ()), start=args.start, end=args.end,
+                      interval=args.interval, adjusted=not args.raw, nan_policy=args.nan_policy)
 
 
 def _run_config(args: argparse.Namespace):
@@ -197,7 +204,7 @@ def _run_config(args: argparse.Namespace):
                            horizons=_horizons(args.horizons), window=args.window,
                            val_fraction=args.val_fraction, test_fraction=args.test_fraction, scaler=args.scaler)
     models = tuple(ModelConfig(arch=arch, hidden_size=args.hidden_size, num_layers=args.layers, dropout=args.dropout)
-                   for arch in dict.fromkeys(args.arch or ["lstm"]))
+                   for arch in dict.fromkeys(args.arch or [ModelConfig.arch]))
     training = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
                            epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
     if not hasattr(args, "initial_train"):
@@ -241,12 +248,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_model_options(backtest)
     _add_backtest_options(backtest)
     backtest.add_argument("--out", default="runs/backtest", help="folder for the CSV files (default %(default)s)")
-    backtest.add_argument("--seeds", type=int, default=1, help="run seeds seed .. seed+N-1 and summarise them")
-    backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store")
+    backtest.add_argument("--seeds", type=int, default=1, help="run seeds --seed .. --seed+N-1 and summarise them "
+                          "(default %(default)s)")
+    backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store "
+                          "(default %(default)s)")
     backtest.set_defaults(command=_backtest)
 
     runs = commands.add_parser("runs", help="list, export, re-run or delete stored backtest runs")
-    runs.add_argument("action", choices=("list", "export", "rerun", "delete"))
+    runs.add_argument("action", choices=("list", "export", "rerun", "delete"), help="list the stored runs, or "
+                      "export, re-run or delete one")
     runs.add_argument("id", type=int, nargs="?", help="the run's id, from 'runs list'")
     runs.add_argument("--out", default="runs/stored", help="folder for export and rerun (default %(default)s)")
     runs.set_defaults(command=_runs)
@@ -263,26 +273,41 @@ def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
                        "prediction (default %(default)s)")
     group.add_argument("--retrain-every", type=int, default=walk.retrain_every, help="bars between retrains, 0 = "
                        "train once (default %(default)s)")
-    group.add_argument("--scheme", choices=("expanding", "rolling"), default=walk.scheme)
-    group.add_argument("--cold", action="store_true", help="retrain from scratch instead of warm-starting")
-    group.add_argument("--warm-epochs", type=int, default=walk.warm_epochs)
+    group.add_argument("--scheme", choices=_choices(WalkForwardConfig, "scheme"), default=walk.scheme, help="train on all past "
+                       "bars, or on the last --initial-train bars only (default %(default)s)")
+    group.add_argument("--cold", action="store_true", default=not walk.warm_start, help="retrain each fold from "
+                       "scratch instead of from the previous fold's weights (default %(default)s)")
+    group.add_argument("--warm-epochs", type=int, default=walk.warm_epochs, help="epochs of a warm-started retrain "
+                       "(default %(default)s)")
     group = parser.add_argument_group("trading")
-    group.add_argument("--threshold", type=float, default=trading.threshold, help="predicted return needed to trade")
-    group.add_argument("--long-only", action="store_true")
-    group.add_argument("--cost-bps", type=float, default=trading.cost_bps, help="commission per side, bps")
-    group.add_argument("--slippage-bps", type=float, default=trading.slippage_bps, help="slippage per side, bps")
-    group.add_argument("--execution", choices=("next_open", "next_close"), default=trading.execution)
+    group.add_argument("--threshold", type=float, default=trading.threshold, help="predicted return needed to take a "
+                       "position, 0.001 = 0.1%% (default %(default)s)")
+    group.add_argument("--long-only", action="store_true", default=trading.long_only, help="stay flat instead of "
+                       "going short when a fall is predicted (default %(default)s)")
+    group.add_argument("--cost-bps", type=float, default=trading.cost_bps, help="commission per side, in basis "
+                       "points (default %(default)s)")
+    group.add_argument("--slippage-bps", type=float, default=trading.slippage_bps, help="slippage per side, in basis "
+                       "points (default %(default)s)")
+    group.add_argument("--execution", choices=_choices(TradingConfig, "execution"), default=trading.execution,
+                       help="the price a signal trades at: the next bar's open or close (default %(default)s)")
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    from engine.runs import DataConfig
+
+    data = DataConfig()
     group = parser.add_argument_group("data")
-    group.add_argument("--ticker", action="append", help="ticker to use, repeatable (default SP500, the bundled sample)")
-    group.add_argument("--csv", action="append", help="OHLCV CSV file to use, repeatable")
-    group.add_argument("--start", help="first date, YYYY-MM-DD")
-    group.add_argument("--end", help="last date, YYYY-MM-DD")
-    group.add_argument("--interval", default="1d", help="bar interval for downloads (default %(default)s)")
-    group.add_argument("--raw", action="store_true", help="raw prices instead of split/dividend-adjusted ones")
-    group.add_argument("--nan-policy", choices=("drop", "ffill"), default="drop", help="incomplete bars (default drop)")
+    group.add_argument("--ticker", action="append", help=f"ticker to use, repeatable (default "
+                       f"{', '.join(data.tickers)}, the bundled sample, unless --csv is given)")
+    group.add_argument("--csv", action="append", help="OHLCV CSV file to use, repeatable (default none)")
+    group.add_argument("--start", help="first date, YYYY-MM-DD (default: the first bar of the data)")
+    group.add_argument("--end", help="last date, YYYY-MM-DD (default: the latest bar)")
+    group.add_argument("--interval", default=data.interval, help="bar interval for downloads: 1d, 1wk, 1mo, 1h, ... "
+                       "(default %(default)s)")
+    group.add_argument("--raw", action="store_true", default=not data.adjusted, help="raw prices instead of "
+                       "split/dividend-adjusted ones (default %(default)s)")
+    group.add_argument("--nan-policy", choices=_choices(DataConfig, "nan_policy"), default=data.nan_policy, help="incomplete bars: "
+                       "drop them or fill them from the bar before (default %(default)s)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -295,27 +320,47 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("windows")
     group.add_argument("--features", default=",".join(windows.features),
                        help=f"comma-separated, from {', '.join(FEATURES)} (default %(default)s)")
-    group.add_argument("--target", choices=tuple(TARGETS), default=windows.target)
-    group.add_argument("--horizons", default="1", help="comma-separated bars ahead, e.g. 1,5,20 (default %(default)s)")
+    group.add_argument("--target", choices=tuple(TARGETS), default=windows.target, help="what to predict h bars "
+                       "ahead (default %(default)s)")
+    group.add_argument("--horizons", default=",".join(map(str, windows.horizons)), help="comma-separated bars ahead, "
+                       "e.g. 1,5,20 (default %(default)s)")
     group.add_argument("--window", type=int, default=windows.window, help="input bars per sample (default %(default)s)")
-    group.add_argument("--val-fraction", type=float, default=windows.val_fraction)
-    group.add_argument("--test-fraction", type=float, default=windows.test_fraction)
-    group.add_argument("--scaler", choices=("standard", "minmax", "none"), default=windows.scaler)
+    group.add_argument("--val-fraction", type=float, default=windows.val_fraction, help="share of the bars for "
+                       "validation, after the training bars (default %(default)s)")
+    group.add_argument("--test-fraction", type=float, default=windows.test_fraction, help="share of the bars for "
+                       "the test split, the most recent ones (default %(default)s)")
+    group.add_argument("--scaler", choices=_choices(WindowConfig, "scaler"), default=windows.scaler, help="scaling, "
+                       "fitted on the training bars only (default %(default)s)")
     group = parser.add_argument_group("model")
-    group.add_argument("--arch", action="append", choices=ARCHITECTURES, help="architecture, repeatable (default lstm)")
-    group.add_argument("--hidden-size", type=int, default=model.hidden_size)
-    group.add_argument("--layers", type=int, default=model.num_layers)
-    group.add_argument("--dropout", type=float, default=model.dropout)
+    group.add_argument("--arch", action="append", choices=ARCHITECTURES, help=f"architecture, repeatable (default "
+                       f"{model.arch})")
+    group.add_argument("--hidden-size", type=int, default=model.hidden_size, help="units in each recurrent layer "
+                       "of rnn, lstm and gru (default %(default)s)")
+    group.add_argument("--layers", type=int, default=model.num_layers, help="stacked recurrent layers of "
+                       "rnn, lstm and gru (default %(default)s)")
+    group.add_argument("--dropout", type=float, default=model.dropout, help="fraction zeroed between layers while "
+                       "training (default %(default)s)")
     group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=int, default=training.epochs)
-    group.add_argument("--batch-size", type=int, default=training.batch_size)
-    group.add_argument("--lr", type=float, default=training.learning_rate, help="learning rate")
-    group.add_argument("--optimizer", choices=("sgd", "adam", "adamw", "rmsprop"), default=training.optimizer)
-    group.add_argument("--patience", type=int, default=training.patience, help="early-stopping patience, 0 = off")
-    group.add_argument("--seed", type=int, default=training.seed)
-    group.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default=training.device)
+    group.add_argument("--epochs", type=int, default=training.epochs, help="most epochs to train "
+                       "(default %(default)s)")
+    group.add_argument("--batch-size", type=int, default=training.batch_size, help="samples per optimiser step "
+                       "(default %(default)s)")
+    group.add_argument("--lr", type=float, default=training.learning_rate, help="learning rate (default %(default)s)")
+    group.add_argument("--optimizer", choices=_choices(TrainConfig, "optimizer"), default=training.optimizer,
+                       help="optimiser (default %(default)s)")
+    group.add_argument("--patience", type=int, default=training.patience, help="epochs without validation "
+                       "improvement before stopping, 0 = never stop early (default %(default)s)")
+    group.add_argument("--seed", type=int, default=training.seed, help="random seed: the same seed gives the same "
+                       "run on CPU (default %(default)s)")
+    group.add_argument("--device", choices=_choices(TrainConfig, "device"), default=training.device, help="where to "
+                       "train: auto picks a GPU when there is one (default %(default)s)")
     group.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s: small "
                        "models train fastest on one, and a busy machine cannot stall it)")
+
+
+def _choices(config, name: str) -> tuple[str, ...]:
+    """The values a Literal-typed config field allows, so the command line never lists them twice."""
+    return get_args(get_type_hints(config)[name])
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
@@ -38,7 +37,9 @@ def write_all_atomically(writers: Mapping[Path, Writer], mode: str = "w") -> lis
 
 def _write_temporary(path: Path, write: Writer, mode: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    name = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    # Mode 0o666 lets the umask decide, as open() does; tempfile.mkstemp would leave exports readable by us only.
+    handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(handle, mode, **text) as file:
@@ -46,9 +47,9 @@ def _write_temporary(path: Path, write: Writer, mode: str) -> Path:
             file.flush()
             os.fsync(file.fileno())
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        name.unlink(missing_ok=True)
         raise
-    return Path(name)
+    return name
 
 
 def _remove(paths) -> None:

@@ -1,4 +1,5 @@
 """The headless command line: real runs on the bundled sample, one-line errors."""
+import argparse
 import json
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from engine.runs import RunConfig
-from main import main
+from main import _parser, _print_leaderboard, _run_config, main
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--epochs", "2", "--window", "10", "--hidden-size", "8", "--layers", "1", "--start", "2014-01-01"]
@@ -44,6 +45,36 @@ def test_expected_errors_exit_non_zero_with_one_line_and_no_traceback(args, mess
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def _options(command: str) -> list[argparse.Action]:
+    commands = next(action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction))
+    return [action for action in commands.choices[command]._actions if action.dest != "help"]
+
+
+@pytest.mark.parametrize("command", ["train", "backtest"])
+def test_every_option_says_what_it_does_and_its_default(command):
+    for action in _options(command):
+        assert action.help and "default" in action.help, f"{action.option_strings} needs a help text with its default"
+
+
+def test_option_defaults_are_the_config_defaults():
+    assert _run_config(_parser().parse_args(["backtest"])) == RunConfig()
+
+
+def test_help_shows_defaults_without_loading_torch():
+    result = subprocess.run([sys.executable, "-X", "importtime", "main.py", "train", "--help"], cwd=REPO, check=False,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "(default 0.15)" in " ".join(result.stdout.split())
+    assert "torch" not in {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+
+
+def test_leaderboard_prints_counts_as_whole_numbers_and_missing_values_as_n_a(capsys):
+    metrics = pd.DataFrame({"ticker": ["T", "T"], "model": ["lstm", "Naive (no change)"], "horizon": [1, 1],
+                            "Return [%]": [12.3456, float("nan")], "# Trades": [317.0, float("nan")]})
+    _print_leaderboard(metrics)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert rows == [["T", "lstm", "1", "12.346", "317"], ["T", "Naive", "(no", "change)", "1", "n/a", "n/a"]]
 
 
 def test_run_config_round_trips_through_json():

@@ -7,6 +7,7 @@ or without times, or Excel serial numbers. Decimal commas are accepted when the
 delimiter is not a comma.
 """
 
+import codecs
 import dataclasses
 import io
 import re
@@ -17,7 +18,7 @@ import pandas as pd
 
 from engine.data.frame import OHLCV_COLUMNS
 from engine.data.quality import QualityReport
-from engine.data.validate import NanPolicy, validate_ohlcv
+from engine.data.validate import NanPolicy, column_names, validate_ohlcv
 from engine.errors import WorkbenchError
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -110,13 +111,25 @@ def _read_text(path: Path) -> str:
     if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
         raise WorkbenchError(f"{path.name} is an Excel workbook. Save it as CSV in Excel (File > Save As) and import the CSV.")
     data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = _decode(data, path.name)
     if not text.strip():
         raise WorkbenchError(f"{path} is empty. Export the data again, or pick another file.")
     return text
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8, else Windows-1252; bytes that are neither, or any NUL byte (git's test), mean the file is not text."""
+    if b"\x00" not in data:
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    raise WorkbenchError(f"{name} is not a text CSV file (it contains binary data): export it from your spreadsheet "
+                         "as CSV and import again.")
 
 
 def _find_columns(raw: pd.DataFrame, name: str, header: str) -> dict[str, str]:
@@ -143,7 +156,7 @@ def _find_columns(raw: pd.DataFrame, name: str, header: str) -> dict[str, str]:
         )
     raise WorkbenchError(
         f"{name} is missing the column(s) {', '.join(m.title() for m in missing)} "
-        f"(found: {', '.join(map(str, raw.columns))}). {_HELP}: rename its header to match."
+        f"(found: {column_names(raw.columns)}). {_HELP}: rename its header to match."
     )
 
 

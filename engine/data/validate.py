@@ -3,7 +3,8 @@
 Every failure is a WorkbenchError naming the source, the row and its date, and the fix.
 """
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -18,6 +19,7 @@ NanPolicy = Literal["drop", "ffill"]
 # Cells that mean "no value" rather than "not a number" (Yahoo CSV exports write "null").
 _MISSING_TOKENS = ["", "nan", "na", "n/a", "#n/a", "null", "none", "-"]
 _FIX_ROW = "Correct or delete that row and load again."
+_NAME_LIMIT, _NAMES_LIMIT = 30, 10  # characters of a column name, and names, that a message shows
 
 
 def validate_ohlcv(
@@ -40,7 +42,7 @@ def validate_ohlcv(
     missing = [col for col in OHLCV_COLUMNS if col not in frame.columns]
     if missing:
         raise WorkbenchError(
-            f"{source}: missing columns {', '.join(missing)} (found {', '.join(map(str, frame.columns))}). "
+            f"{source}: missing columns {', '.join(missing)} (found {column_names(frame.columns)}). "
             f"Name the columns {', '.join(OHLCV_COLUMNS)}."
         )
     columns = [*OHLCV_COLUMNS, *(["adj_close"] if "adj_close" in frame.columns else [])]
@@ -67,6 +69,14 @@ def validate_ohlcv(
         values = np.column_stack([values[:, :4] * factor[:, None], values[:, 4]])
     canonical = make_ohlcv(dates, values)
     return canonical, build_report(canonical, source, nan_rows_dropped=dropped, nan_rows_filled=filled)
+
+
+def column_names(columns: Iterable[object]) -> str:
+    """Column names for a message: control characters shown as '?', long names and lists cut short."""
+    names = [re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(column)) for column in columns]
+    shown = [name if len(name) <= _NAME_LIMIT else name[:_NAME_LIMIT - 1] + "…" for name in names[:_NAMES_LIMIT]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def _where(source: str, rows: np.ndarray, dates: pd.DatetimeIndex, i: int) -> str:

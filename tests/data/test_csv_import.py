@@ -191,6 +191,33 @@ def test_missing_columns_lists_missing_and_found(tmp_path):
     assert "(found: Date, Open, Close, Volume)" in str(error.value)
 
 
+def test_binary_file(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_bytes(bytes(range(256)) * 10)
+
+    with pytest.raises(WorkbenchError) as error:
+        read_ohlcv_csv(path)
+
+    assert str(error.value) == ("prices.csv is not a text CSV file (it contains binary data): export it from your "
+                                "spreadsheet as CSV and import again.")
+
+
+def test_found_columns_are_shown_without_control_characters_and_cut_short(tmp_path):
+    path = write(tmp_path, f"Da\x01te,Open,{'Close' * 10}\n2020-01-02,1,2\n")
+
+    with pytest.raises(WorkbenchError, match=r"\(found: Da\?te, Open, (Close){5}Clos…\)"):
+        read_ohlcv_csv(path)
+
+
+def test_utf16_text_from_excel_is_read(tmp_path, shared_csv, goog):
+    path = tmp_path / "unicode.txt"
+    path.write_text(shared_csv("GOOG").read_text().replace(",", "\t"), encoding="utf-16")
+
+    frame, _ = read_ohlcv_csv(path)
+
+    pd.testing.assert_frame_equal(frame, goog)
+
+
 def test_unparseable_date_names_row_and_value(tmp_path):
     path = write(tmp_path, "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,2,5\n\n2020-13-45,1,2,1,2,5\n")
 

@@ -108,6 +108,12 @@ def test_missing_columns_are_listed():
         validate_ohlcv(bars([GOOD])[["open", "high", "close"]], "T")
 
 
+def test_found_columns_never_echo_control_characters():
+    frame = bars([GOOD]).rename(columns={"low": "l\x00\x1bow"})
+    with pytest.raises(WorkbenchError, match=r"\(found open, high, l\?\?ow, close, volume\)"):
+        validate_ohlcv(frame, "T")
+
+
 def test_row_numbers_from_the_caller_are_used_in_messages():
     with pytest.raises(WorkbenchError, match=r"T, row 41 \(2020-01-02\)"):
         validate_ohlcv(bars([GOOD, [10, 9, 12, 11, 100]]), "T", row_numbers=[40, 41])

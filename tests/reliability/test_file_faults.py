@@ -7,7 +7,6 @@ file is left behind. Damaged and code-carrying model files are in tests/engine/t
 import errno
 import os
 import struct
-import tempfile
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -69,18 +68,39 @@ class FillingDisk:
 
 def fill_disk_while_writing(monkeypatch, name: str, room: int = 1000) -> None:
     """From now on the file written for `name` (through its temporary file) fills the disk after `room` characters."""
-    real_mkstemp, real_fdopen, temporary = tempfile.mkstemp, os.fdopen, {}
+    real_open, real_fdopen, temporary = os.open, os.fdopen, {}
 
-    def mkstemp(*args, **kwargs):
-        handle, temporary[handle] = real_mkstemp(*args, **kwargs)
-        return handle, temporary[handle]
+    def open_(path, *args, **kwargs):
+        handle = real_open(path, *args, **kwargs)
+        temporary[handle] = path
+        return handle
 
     def fdopen(handle, *args, **kwargs):
         file = real_fdopen(handle, *args, **kwargs)
         return FillingDisk(file, room) if Path(temporary.get(handle, "")).name.startswith(f".{name}.") else file
 
-    monkeypatch.setattr("engine.files.tempfile.mkstemp", mkstemp)
+    monkeypatch.setattr("engine.files.os.open", open_)
     monkeypatch.setattr("engine.files.os.fdopen", fdopen)
+
+
+@pytest.fixture
+def umask():
+    """A umask unlike the usual 0o022, so a hard-coded mode cannot pass by chance."""
+    previous = os.umask(0o027)
+    yield 0o027
+    os.umask(previous)
+
+
+@pytest.mark.parametrize("mode, content", [("w", "a,b\n"), ("wb", b"\x00\x01")])
+def test_written_files_get_the_mode_open_would_give_not_the_private_temporary_one(tmp_path, umask, mode, content):
+    path = write_atomically(tmp_path / "out" / "file", lambda file: file.write(content), mode)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_exported_csv_files_get_the_mode_open_would_give(result, tmp_path, umask):
+    export_csv(result, tmp_path)
+    assert {path.name: path.stat().st_mode & 0o777 for path in tmp_path.iterdir()} == dict.fromkeys(
+        EXPORTED, 0o666 & ~umask)
 
 
 def test_exporting_into_a_path_that_is_a_file_names_the_path_and_changes_nothing(result, tmp_path):
