@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from engine.errors import WorkbenchError
 from engine.features import target_to_price
 from engine.fit_config import TrainConfig, WalkForwardConfig
+from engine.folds import fold_spans
 from engine.train import TrainEvent, predict, train_model
 from engine.windows import WindowConfig, window_series
 from models import ModelConfig
@@ -71,16 +71,6 @@ class WalkForward:
     final_scalers: dict | None  # the last fold's scaler parameters (TickerScalers.to_dict)
 
 
-def fold_starts(n_bars: int, config: WalkForwardConfig, horizons: tuple[int, ...]) -> list[int]:
-    """Bar positions where each fold's first target falls; fold k's decisions end where fold k+1's begin."""
-    last = n_bars - max(horizons)
-    if config.initial_train >= last:
-        raise WorkbenchError(f"The initial training span ({config.initial_train} bars) leaves nothing to test in "
-                             f"{n_bars} bars: use a shorter initial span or more data.")
-    step = config.retrain_every or n_bars
-    return list(range(config.initial_train, last, step))
-
-
 def walk_forward(
     ticker: str,
     bars: pd.DataFrame,
@@ -97,19 +87,13 @@ def walk_forward(
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
     classification = windows.target == "direction"
-    starts = fold_starts(len(bars), config, windows.horizons)
-    h_min, h_max = min(windows.horizons), max(windows.horizons)
+    spans = fold_spans(len(bars), config, windows.horizons)
     frames, folds, state, final_scalers = [], [], None, None
-    for k, start in enumerate(starts):
+    for k, fold_span in enumerate(spans):
         if stop():
             break
-        stop_at = starts[k + 1] if k + 1 < len(starts) else len(bars) - h_max + h_min
-        low = max(0, start - config.initial_train) if config.scheme == "rolling" else 0
-        high = min(len(bars), stop_at - h_min + h_max)
-        span = bars.iloc[low:high]
-        test_start = start - low
-        val_start = test_start - round(config.val_fraction * test_start)
-        samples, scalers = window_series(ticker, span, windows, val_start, test_start)
+        span = bars.iloc[fold_span.low:fold_span.high]
+        samples, scalers = window_series(ticker, span, windows, fold_span.val_start, fold_span.test_start)
         warm = config.warm_start and state is not None
         fold_training = replace(training, seed=training.seed + k)
         if warm:
@@ -118,7 +102,7 @@ def walk_forward(
         trained = train_model(
             model_config, samples["train"].x, samples["train"].y, samples["val"].x, samples["val"].y, fold_training,
             classification=classification, initial_state=state if warm else None, should_stop=stop,
-            on_event=lambda event, k=k: emit(FoldTraining(ticker, label, k, len(starts), event)),
+            on_event=lambda event, k=k: emit(FoldTraining(ticker, label, k, len(spans), event)),
         )
         if trained.outcome.reason == "cancelled":
             break
@@ -133,13 +117,13 @@ def walk_forward(
             ticker, label, k,
             train_start=span.index[0], train_end=pd.Timestamp(samples["train"].target_time.max()),
             val_start=_first(samples["val"].target_time), val_end=_last(samples["val"].target_time),
-            scaler_fit_start=span.index[windows.warmup], scaler_fit_end=span.index[val_start - 1],
+            scaler_fit_start=span.index[windows.warmup], scaler_fit_end=span.index[fold_span.val_start - 1],
             test_start=pd.Timestamp(test.input_end.min()), test_end=pd.Timestamp(test.input_end.max()),
             epochs_run=trained.outcome.epochs_run, best_epoch=trained.outcome.best_epoch, warm_started=warm,
         )
         frames.append(predictions)
         folds.append(fold)
-        emit(FoldDone(fold, len(starts), predictions))
+        emit(FoldDone(fold, len(spans), predictions))
     columns = ["date", "target_date", "ticker", "model", "horizon", "fold", "reference_close", "actual", "predicted"]
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     return WalkForward(predictions, folds, state, final_scalers)

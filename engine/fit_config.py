@@ -52,6 +52,12 @@ class TrainConfig(DictConfig):
             (self.device in ("auto", "cuda", "mps", "cpu"), f"Unknown device {self.device!r}: auto, cuda, mps or cpu."),
         ])
 
+    def require_batch_fits(self, n_train: int) -> None:
+        """Raise unless one batch fits in n_train training samples."""
+        require([(n_train >= self.batch_size,
+                  f"Batch size {self.batch_size} is larger than the {n_train} training samples: choose a batch size "
+                  f"of {n_train} or less, or use more data.")])
+
 
 @dataclass(frozen=True)
 class WalkForwardConfig(DictConfig):

@@ -91,9 +91,7 @@ def train_model(
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainedModel:
     """Build the model from its config (seeded), optionally warm-start it, and fit it."""
-    if len(x_train) < config.batch_size:
-        raise WorkbenchError(f"Batch size {config.batch_size} is larger than the {len(x_train)} training samples: "
-                             f"choose a batch size of {len(x_train)} or less, or use more data.")
+    config.require_batch_fits(len(x_train))
     torch.manual_seed(config.seed)
     timesteps, n_features = x_train.shape[1:]
     model = build_model(model_config, timesteps, n_features, y_train.shape[1])

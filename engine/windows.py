@@ -77,6 +77,11 @@ class WindowConfig(DictConfig):
             return self.volatility_window
         return 1 if {"return", "log_return"} & set(self.features) else 0
 
+    @property
+    def first_end(self) -> int:
+        """The bar the first sample ends on: after the warm-up, one full window."""
+        return self.warmup + self.window - 1
+
 
 @dataclass(frozen=True)
 class Samples:
@@ -174,9 +179,8 @@ def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_sta
     """One series' samples split at bar positions val_start and test_start, and its fitted scalers."""
     features = feature_frame(bars, config.features, volatility_window=config.volatility_window).to_numpy()
     targets = target_frame(bars, config.target, config.horizons).to_numpy()
-    first_end = config.warmup + config.window - 1
-    segments = sample_segments(len(bars), first_end, config.horizons, val_start, test_start)
-    _require_enough(ticker, len(bars), config, segments)
+    segments = sample_segments(len(bars), config.first_end, config.horizons, val_start, test_start)
+    require_enough_samples(ticker, len(bars), config, segments)
 
     feature_scaler = _make_scaler(config.scaler)
     if feature_scaler is not None:
@@ -206,7 +210,9 @@ def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_sta
     return parts, TickerScalers(feature_scaler, target_scaler)
 
 
-def _require_enough(ticker: str, n_bars: int, config: WindowConfig, segments: Mapping[str, np.ndarray]) -> None:
+def require_enough_samples(ticker: str, n_bars: int, config: WindowConfig, segments: Mapping[str, np.ndarray]
+                           ) -> None:
+    """Raise unless the split leaves enough training samples and at least one in each other wanted split."""
     wants_val = config.val_fraction > 0 or config.val_start is not None
     wants_test = config.test_fraction > 0 or config.test_start is not None
     short = (len(segments["train"]) < MIN_TRAIN_SAMPLES
@@ -218,7 +224,7 @@ def _require_enough(ticker: str, n_bars: int, config: WindowConfig, segments: Ma
             f"{max(config.horizons)}, {config.warmup} warm-up bars and this split, which leave "
             f"{len(segments['train'])} training / {len(segments['val'])} validation / {len(segments['test'])} test "
             f"samples (at least {MIN_TRAIN_SAMPLES} training samples and one of each other split are needed). "
-            "Use a shorter window or horizon, a longer date range, or daily instead of monthly bars."
+            "Use a shorter window or horizon, a longer date range, or a shorter bar interval."
         )
 
 

@@ -68,7 +68,9 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.setWindowTitle("Stock Workbench")
         self.engine_ready = False
-        self.problems: list[str] = [_LOADING]
+        self._engine_failure: str | None = None  # why the engine could not load, once it failed
+        self.problems: list[str] = [_LOADING]  # what stops both kinds of run; see _revalidate
+        self.train_problems, self.backtest_problems = self.problems, self.problems
         self._theme: Theme = THEMES.get(str(self.settings.value("view/theme", "dark")), DARK)
         self._jobs: set[Job] = set()  # helper tasks (engine load, previews, CSV checks, estimates) until they end
         self._preview_job: Job | None = None
@@ -296,7 +298,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _engine_failed(self, failure: Failure) -> None:
-        self.problems = ["The training engine could not load: see the Log tab."]
+        self._engine_failure = "The training engine could not load: see the Log tab."
         self._show_failure("The training engine could not load", failure)
         self._revalidate()
 
@@ -312,61 +314,88 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _revalidate(self) -> None:
+        """What stops Train (self.train_problems) and Train & Backtest (self.backtest_problems), and both
+        (self.problems): wrong values first, then series too short for these settings, then the engine load."""
+        from engine.preflight import size_problem
+
         problems = self.data_panel.errors() + self._load_failures()
         problems += self.model_panel.errors() + self.run_panel.errors()
+        train_only, backtest_only = [], []
         if not problems:
             try:
-                self.build_run_config()
+                config = self.build_run_config()
             except (WorkbenchError, ValueError) as error:
                 problems.append(str(error))
+            else:
+                dates = self._loaded_dates()
+                train_only = [p for p in [size_problem(config, dates, walk_forward=False)] if p]
+                backtest_only = [p for p in [size_problem(config, dates, walk_forward=True)] if p]
         if not self.engine_ready:
-            problems.append(_LOADING)
+            problems.append(self._engine_failure or _LOADING)
         self.problems = problems
+        self.train_problems, self.backtest_problems = problems + train_only, problems + backtest_only
         self._refresh_buttons()
+
+    def _current_preview(self) -> PreviewResult | None:
+        """The Data tab's series, if they are the ones the panel now lists (else a newer preview is loading)."""
+        preview = self._preview
+        return preview if preview is not None and preview.request == self.data_panel.preview_request() else None
 
     def _load_failures(self) -> list[str]:
         """The ticked series that the Data tab could not load: a run would fail on them too."""
-        preview = self._preview
-        if preview is None or preview.request != self.data_panel.preview_request():
-            return []
+        preview = self._current_preview()
         return [f"{name} could not be loaded (the Data panel says why): untick or remove it, or fix the source."
-                for name, _ in preview.failures]
+                for name, _ in (preview.failures if preview else ())]
+
+    def _loaded_dates(self) -> dict:
+        """The bar dates of each ticked series, as the run will load them: empty until they have loaded."""
+        preview = self._current_preview()
+        return {series.name: series.frame.index for series in preview.series} if preview else {}
 
     def _refresh_buttons(self) -> None:
-        """Enable Train and Estimate, word the Train button, and say what stops them."""
-        problems = self.problems
-        ok = not problems
-        self.act_train.setEnabled(ok)
-        self.train_button.setEnabled(ok)
-        self.act_backtest.setEnabled(ok)
-        self.backtest_button.setEnabled(ok)
+        """Enable Train, Train & Backtest and Estimate, word the Train button, and say what stops them."""
+        train_ok, backtest_ok = not self.train_problems, not self.backtest_problems
+        running = self.runs.running
+        self.act_train.setEnabled(train_ok)
+        self.train_button.setEnabled(train_ok)
+        self.train_button.setText("Queue run" if train_ok and running else "Train")
+        self.train_button.setToolTip(
+            ("Queue this run after the current one (Ctrl+R)" if running else "Train the ticked models (Ctrl+R)")
+            if train_ok else "Train is off until these are fixed:\n• " + "\n• ".join(self.train_problems))
+        self.act_backtest.setEnabled(backtest_ok)
+        self.backtest_button.setEnabled(backtest_ok)
         self.backtest_button.setToolTip(
-            ("Queue this backtest after the current run (Ctrl+B)" if self.runs.running else
-             "Walk the ticked models forward and trade their forecasts (Ctrl+B)") if ok else
-            "Train & Backtest is off until these are fixed:\n• " + "\n• ".join(problems))
-        self.act_estimate.setEnabled(ok and self._estimate_job is None)
-        self.estimate_button.setEnabled(ok and self._estimate_job is None)
-        self.train_button.setText("Queue run" if ok and self.runs.running else "Train")
-        if ok:
-            self.reason.hide()
-            self.train_button.setToolTip("Queue this run after the current one (Ctrl+R)" if self.runs.running
-                                         else "Train the ticked models (Ctrl+R)")
+            ("Queue this backtest after the current run (Ctrl+B)" if running else
+             "Walk the ticked models forward and trade their forecasts (Ctrl+B)") if backtest_ok else
+            "Train & Backtest is off until these are fixed:\n• " + "\n• ".join(self.backtest_problems))
+        self.act_estimate.setEnabled(train_ok and self._estimate_job is None)
+        self.estimate_button.setEnabled(train_ok and self._estimate_job is None)
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        """Under the buttons: the first thing that stops a run, naming the button when only one is stopped."""
+        if self.problems:
+            more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+            text, loading = self.problems[0] + more, self.problems == [_LOADING]
+        elif self.train_problems or self.backtest_problems:
+            text = "\n".join([*(f"Train: {p}" for p in self.train_problems),
+                               *(f"Train & Backtest: {p}" for p in self.backtest_problems)])
+            loading = False
         else:
-            loading = problems == [_LOADING]
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.reason.setProperty("role", "muted" if loading else "error")
-            self.reason.setText(problems[0] + more)
-            self.reason.style().unpolish(self.reason)
-            self.reason.style().polish(self.reason)
-            self.reason.show()
-            self.train_button.setToolTip("Train is off until these are fixed:\n• " + "\n• ".join(problems))
+            self.reason.hide()
+            return
+        self.reason.setProperty("role", "muted" if loading else "error")
+        self.reason.setText(text)
+        self.reason.style().unpolish(self.reason)
+        self.reason.style().polish(self.reason)
+        self.reason.show()
 
     # --- actions ------------------------------------------------------------------------------------
     @Slot()
     def train(self) -> None:
         """Start a run with the panels' settings, or queue it behind the running one."""
         self._revalidate()
-        if self.problems:
+        if self.train_problems:
             return
         try:
             config = self.build_run_config()
@@ -387,7 +416,7 @@ class MainWindow(QMainWindow):
         """
         if config is None:
             self._revalidate()
-            if self.problems:
+            if self.backtest_problems:
                 return None
             try:
                 config = self.build_run_config()
@@ -418,7 +447,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def estimate(self) -> None:
-        if self.problems or self._estimate_job is not None:
+        if self.train_problems or self._estimate_job is not None:
             return
         config = self.build_run_config()
         self.log("Estimating the training time: timing a few real training steps per model")

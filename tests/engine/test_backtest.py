@@ -3,9 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import fold_starts, walk_forward
+from engine.backtest import walk_forward
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
+from engine.folds import fold_starts
 from engine.pipeline import LINEAR_BASELINE, run_backtest
 from engine.runs import RunConfig
 from engine.train import predict, train_model

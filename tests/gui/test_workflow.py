@@ -65,7 +65,8 @@ def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path,
     finally:
         release.set()
     qtbot.waitUntil(lambda: window.engine_ready, timeout=120_000)
-    assert window.train_button.isEnabled() and window.build_run_config().models[0].arch == "gru"
+    assert window.train_button.isEnabled(), window.train_problems
+    assert window.build_run_config().models[0].arch == "gru"
 
 
 def test_new_user_picks_a_ticker_ticks_two_models_and_trains(window, qtbot, tiny, tmp_path, monkeypatch):
@@ -267,13 +268,35 @@ def test_an_unexpected_error_in_the_worker_is_shown_and_the_app_keeps_running(wi
         window.train()
 
 
-def test_an_engine_error_during_a_run_is_shown_as_a_message(window, qtbot, dialogs, tiny):
+def test_settings_too_big_for_the_data_keep_the_runs_off_and_say_what_to_change(window, qtbot, tiny):
     tiny(window, archs=("linear",), epochs=1)
+    window.run_panel.set_value("initial_train", 500)
+    assert window.train_button.isEnabled() and window.backtest_button.isEnabled()
     window.run_panel.set_value("window", 900)  # far too long for four years of daily bars
+    assert not window.train_button.isEnabled() and not window.backtest_button.isEnabled()
+    assert window.train_problems[0].startswith("SP500 has") and "shorter window" in window.train_problems[0]
+    assert window.backtest_problems[0].startswith("Walk-forward fold 1 of")
+    assert window.reason.text().startswith("Train: SP500 has") and "Train & Backtest: Walk-forward" in window.reason.text()
+
+    window.run_panel.set_value("window", 10)
+    window.run_panel.set_value("initial_train", 5000)  # only the backtest is stopped
+    assert window.train_button.isEnabled() and not window.backtest_button.isEnabled()
+    assert window.reason.text().startswith("Train & Backtest: SP500: The initial training span (5000 bars)")
+
+
+def test_an_engine_error_during_a_run_is_shown_as_a_message(window, qtbot, dialogs, tiny, tmp_path):
+    mine = tmp_path / "mine.csv"
+    close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    pd.DataFrame({"Date": pd.bdate_range("2016-01-04", periods=300).strftime("%Y-%m-%d"), "Open": close,
+                  "High": close * 1.01, "Low": close * 0.99, "Close": close, "Volume": 1000}).to_csv(mine, index=False)
+    window.import_csv(str(mine))
+    qtbot.waitUntil(lambda: window.data_view.shown == "MINE", timeout=30_000)
+    tiny(window, archs=("linear",), epochs=1)
+    mine.write_text("Date;Price\n2016-01-04;1\n")  # the file changes on disk after it was checked
     with qtbot.waitSignal(window.runs.sigFailed, timeout=RUN_TIMEOUT_MS):
         window.train()
     _, _, text = dialogs.of("warning")[0]
-    assert "too few" in text and "shorter window" in text
+    assert "mine.csv" in text and "missing the column" in text  # the engine's words
     row = window.training_view._rows["linear"]
     assert row.status.text() == "not finished: the run stopped"  # not left "waiting" beside a dead run
     assert "stopped with an error" in window.training_view.details.text()
