@@ -109,11 +109,15 @@ def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys
         return None
     copies_last_close = np.corrcoef(predicted_price(group, target), group["reference_close"])[0, 1]
     skill = scores["Theil's U"]
-    if copies_last_close >= LAGGED_COPY_CORRELATION and skill >= LAGGED_COPY_SKILL:
-        return (f"{keys['model']} on {keys['ticker']} (horizon {keys['horizon']}): the predictions are little more "
-                f"than a lagged copy of the last price (correlation with the last close {copies_last_close:.3f}, "
-                f"Theil's U {skill:.3f} — no better than predicting no change).")
-    return None
+    if copies_last_close < LAGGED_COPY_CORRELATION or skill < LAGGED_COPY_SKILL:
+        return None
+    where = f"{keys['model']} on {keys['ticker']} (horizon {keys['horizon']})"
+    if target == "close":
+        return (f"{where}: the predictions are little more than a lagged copy of the last price (correlation with "
+                f"the last close {copies_last_close:.3f}, Theil's U {skill:.3f} — no better than predicting no change).")
+    # A predicted return becomes a price from the last close, so the correlation alone says nothing here.
+    return (f"{where}: no better than predicting no change (Theil's U {skill:.3f}); its predicted price line "
+            "follows the actual one only because every forecast starts from the last close.")
 
 
 def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig) -> list[dict]:

@@ -292,10 +292,13 @@ def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _outcome_message(reason: StopReason, best_epoch: int, epochs_run: int) -> str:
+    epochs = f"{epochs_run} epoch{'s' * (epochs_run != 1)}"
+    kept = (f"the weights of epoch {best_epoch}" if best_epoch else
+            "the weights it started from, as no epoch improved on them")
     return {
-        "completed": f"Trained {epochs_run} epochs; kept the weights of epoch {best_epoch}.",
-        "early_stopping": f"Stopped early after {epochs_run} epochs; kept the best weights, from epoch {best_epoch}.",
-        "cancelled": f"Cancelled after {epochs_run} full epochs; kept the best weights so far (epoch {best_epoch}).",
-        "diverged": (f"The loss became NaN or infinite in epoch {epochs_run + 1}; kept the weights of epoch "
-                     f"{best_epoch}. Lower the learning rate, turn on gradient clipping, or scale the data."),
+        "completed": f"Trained {epochs}; kept {kept}.",
+        "early_stopping": f"Stopped early after {epochs}; kept {kept}.",
+        "cancelled": f"Cancelled after {epochs_run} full epoch{'s' * (epochs_run != 1)}; kept {kept}.",
+        "diverged": (f"The loss became NaN or infinite in epoch {epochs_run + 1}; kept {kept}. Lower the learning "
+                     "rate, turn on gradient clipping, or scale the data."),
     }[reason]

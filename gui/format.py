@@ -20,6 +20,11 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def count(n: int, noun: str) -> str:
+    """'1 epoch', '3 epochs'."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def number(value: float | None) -> str:
     """Four significant digits; a dash for a missing or undefined value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):

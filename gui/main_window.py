@@ -44,7 +44,7 @@ from gui.events import (
     TimeEstimate,
     WindowsReady,
 )
-from gui.format import duration, number
+from gui.format import count, duration, number
 from gui.panels.data_panel import DataPanel
 from gui.panels.forms import HelpBox
 from gui.panels.model_panel import ModelPanel
@@ -687,7 +687,7 @@ class MainWindow(QMainWindow):
             self.backtest_view.show_fold(event)
             fold = event.fold
             self.log(f"Run {run}: {fold.model} on {fold.ticker}: fold {fold.index + 1}/{event.folds} predicted "
-                     f"{fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} ({fold.epochs_run} epochs"
+                     f"{fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} ({count(fold.epochs_run, 'epoch')}"
                      f"{', warm start' if fold.warm_started else ''})")
         elif isinstance(event, BarsLoaded):
             self.backtest_view.set_bars(event.bars)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from gui.charts import fast_plot
 from gui.events import ModelEvaluated, ModelEvent, TimeEstimate, WindowsReady
-from gui.format import duration, number
+from gui.format import count, duration, number
 from gui.theme import DARK, Theme, style_plot
 
 _REDRAW_MS = 100  # curves are redrawn at most this often, however fast epochs arrive
@@ -99,8 +99,9 @@ class _Trace:
 
     def draw(self) -> None:
         n = self._n
-        self.train.setData(self._epochs[:n], self._losses[:n, 0])
-        self.val.setData(self._epochs[:n], self._losses[:n, 1])
+        lone = "o" if n == 1 else None  # a single epoch draws no line: show it as a dot
+        for item, column in ((self.train, 0), (self.val, 1)):
+            item.setData(self._epochs[:n], self._losses[:n, column], symbol=lone)
         self.lr_cuts.setData([e for e, _ in self._cuts], [v for _, v in self._cuts])
         self.best.setData(*(([self._best[0]], [self._best[1]]) if self._best else ([], [])))
 
@@ -111,6 +112,10 @@ class _Trace:
         width = 1 if self.faded else 2
         self.train.setPen(pg.mkPen(line, width=width))
         self.val.setPen(pg.mkPen(line, width=width, style=Qt.PenStyle.DashLine))
+        for item in (self.train, self.val):
+            item.setSymbolBrush(pg.mkBrush(line))
+            item.setSymbolPen(pg.mkPen(line))
+            item.setSymbolSize(7)
         self.lr_cuts.setSymbolBrush(pg.mkBrush(colour))
         self.lr_cuts.setSymbolPen(pg.mkPen(theme.plot_bg))
         self.best.setSymbolBrush(pg.mkBrush(theme.warning))
@@ -133,6 +138,19 @@ class _Trace:
     def remove(self, plot: pg.PlotItem) -> None:
         for item in (self.train, self.val, self.lr_cuts, self.best):
             plot.removeItem(item)
+
+
+class _EpochAxis(pg.AxisItem):
+    """Epochs are whole numbers: ticks fall on them only, never at 1.5."""
+
+    def tickValues(self, minVal, maxVal, size):  # pyqtgraph names it so
+        levels, shown = [], set()
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            whole = [v for v in values if float(v).is_integer() and v not in shown]
+            shown.update(whole)
+            if whole:
+                levels.append((max(spacing, 1.0), whole))
+        return levels
 
 
 class _ProgressRow:
@@ -214,7 +232,7 @@ class TrainingView(QWidget):
         header.addWidget(self.estimate, 2, 0, 1, 3)
         header.setColumnStretch(0, 1)
 
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": _EpochAxis("bottom")})
         self.plot = fast_plot(self.plot_widget.getPlotItem())
         self.plot.setLabel("bottom", "Epoch")
         self.plot.setLabel("left", "Loss")
@@ -293,8 +311,8 @@ class TrainingView(QWidget):
         """Points drawn on the (training, validation) curves of a model (of its current fold, in a backtest)."""
         trace = self._traces[label] if trace is None else trace
         train_y, val_y = trace.train.yData, trace.val.yData
-        count = lambda y: 0 if y is None else int(np.isfinite(y).sum())
-        return count(train_y), count(val_y)
+        drawn = lambda y: 0 if y is None else int(np.isfinite(y).sum())
+        return drawn(train_y), drawn(val_y)
 
     def export_widget(self) -> QWidget:
         return self.plot_widget
@@ -424,7 +442,8 @@ class TrainingView(QWidget):
                 row.bar.setValue(1000)
             words = {"completed": "done", "early_stopping": "stopped early", "cancelled": "cancelled",
                      "diverged": "diverged"}.get(inner.reason, inner.reason)
-            row.status.setText(f"{words} after {inner.epochs_run} epochs · best epoch {inner.best_epoch}")
+            kept = f"best epoch {inner.best_epoch}" if inner.best_epoch else "kept its starting weights"
+            row.status.setText(f"{words} after {count(inner.epochs_run, 'epoch')} · {kept}")
             row.status.setToolTip(inner.message)
             trace.set_best(inner.best_epoch, inner.best_loss)
             self._mark_dirty(event.label)

@@ -134,3 +134,16 @@ def test_progress_events_grow_the_equity_curve_fold_by_fold(bars):
     assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
     final = result.equity.query("model == 'linear' and horizon == 1")["equity"].to_numpy()
     np.testing.assert_allclose(curves[-1].periods["equity"].to_numpy(), final)
+
+
+def test_a_return_forecast_no_better_than_no_change_is_called_out_without_the_lagged_copy_argument():
+    from engine.results import _lagged_copy_warning
+
+    rng = np.random.default_rng(0)
+    group = pd.DataFrame({"reference_close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 250))),
+                          "predicted": rng.normal(0, 1e-4, 250)})
+    keys = {"model": "lstm", "ticker": "SP500", "horizon": 1}
+    warning = _lagged_copy_warning(group, "log_return", {"Theil's U": 1.004}, keys)
+    assert warning.startswith("lstm on SP500 (horizon 1): no better than predicting no change (Theil's U 1.004)")
+    assert "lagged copy" not in warning
+    assert _lagged_copy_warning(group, "log_return", {"Theil's U": 0.9}, keys) is None  # real skill: no warning

@@ -177,3 +177,15 @@ def test_a_warm_start_that_only_gets_worse_keeps_the_weights_it_was_given():
     assert wrecked.outcome.best_epoch == 0
     for kept, given in zip(wrecked.model.state_dict().values(), good.model.state_dict().values()):
         assert torch.equal(kept, given)
+
+
+@pytest.mark.parametrize("reason, best, run, expected", [
+    ("completed", 1, 1, "Trained 1 epoch; kept the weights of epoch 1."),
+    ("early_stopping", 0, 3, "Stopped early after 3 epochs; kept the weights it started from, as no epoch improved "
+                             "on them."),
+    ("cancelled", 2, 2, "Cancelled after 2 full epochs; kept the weights of epoch 2."),
+])
+def test_the_outcome_reads_well_for_one_epoch_and_for_warm_starts_that_kept_their_weights(reason, best, run, expected):
+    from engine.train import _outcome_message
+
+    assert _outcome_message(reason, best, run) == expected

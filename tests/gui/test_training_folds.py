@@ -124,3 +124,20 @@ def test_a_new_fold_restarts_the_progress_row_with_its_own_epoch_count(view):
     assert row.ended is None and row.last_report is None
     assert row.bar.value() == 250  # half of the first of 2 epochs: nothing carried over from fold 1
     assert row.status.text() == "epoch 1/2 · batch 4/8"  # no "left" figure before the fold's first epoch
+
+
+def test_a_fold_of_a_single_epoch_shows_as_a_dot(view, qtbot):
+    view.on_fold_event(FoldTraining("SP500", "gru", 0, 3, _epoch(1, 0)))
+    qtbot.waitUntil(lambda: view.curve_points("gru") == (1, 1))
+    assert view.trace("gru").train.opts["symbol"] == "o"  # one point draws no line
+    view.on_fold_event(FoldTraining("SP500", "gru", 0, 3, _epoch(2, 0)))
+    qtbot.waitUntil(lambda: view.curve_points("gru") == (2, 2))
+    assert view.trace("gru").train.opts["symbol"] is None
+
+
+def test_the_epoch_axis_ticks_whole_epochs_only(view):
+    axis = view.plot.getAxis("bottom")
+    for low, high in ((0.5, 2.5), (0.5, 7.5), (0, 480)):
+        ticks = [value for _, values in axis.tickValues(low, high, 600) for value in values]
+        assert ticks and all(float(value).is_integer() for value in ticks)
+        assert len(ticks) == len(set(ticks))
