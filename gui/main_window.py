@@ -462,7 +462,6 @@ class MainWindow(QMainWindow):
         parts = ", ".join(f"{label} {duration(s)}" for label, s in estimate.per_model_s.items())
         self.log(f"Estimated training time: about {duration(estimate.total_s)} ({parts}); "
                  f"from {estimate.steps_timed} timed steps per model, before any early stopping")
-        self.statusBar().showMessage(f"Estimated training time: about {duration(estimate.total_s)}", 8000)
 
     @Slot()
     def _estimate_finished(self) -> None:
@@ -762,17 +761,19 @@ class MainWindow(QMainWindow):
         self.backtest_view.show_result(result, target=config.windows.target, bars_by_ticker=outcome.bars)
         label = f"run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
         self.backtest_shown = (label, result)
-        if not result.predictions.empty:
+        if not result.predictions.empty and not outcome.cancelled:  # a partial walk is no match for whole ones
             self.compare_view.add_run(outcome.run_id if outcome.run_id is not None else f"run {number}", config,
                                       result)
         for warning in result.warnings:
             self.log(f"Run {number}: {warning}", "warning")
         if outcome.cancelled:
-            message = f"Run {number} (backtest) was cancelled; the folds that finished are shown."
+            message = (f"Run {number} (backtest) was cancelled: the folds that finished are on the Backtest tab; "
+                       "being partial, it is neither stored nor ranked in Compare.")
         else:
-            stored = f" and stored as run #{outcome.run_id}" if outcome.run_id is not None else ""
-            models = len({(fold.ticker, fold.model) for fold in result.folds})
-            message = f"Run {number} finished: {len(result.folds)} folds of {models} model(s) walked forward{stored}."
+            stored = f"; Compare lists it as stored run #{outcome.run_id}" if outcome.run_id is not None else ""
+            models, series = len({fold.model for fold in result.folds}), len({fold.ticker for fold in result.folds})
+            message = (f"Run {number} finished: {count(models, 'model')} walked forward over {series} series"
+                       f" ({count(len(result.folds), 'fold')}){stored}.")
         self.training_view.finish_run(message)
         self.log(message)
         self.statusBar().showMessage(message, 8000)
@@ -860,7 +861,7 @@ class MainWindow(QMainWindow):
     def _show_error(self, title: str, message: str, expected: bool = True) -> None:
         """Log it and show it in a dialog: the message says what is wrong and what to do."""
         self.log(f"{title}: {message}", "error")
-        self.activity.setText(title)
+        self.statusBar().showMessage(title, 8000)  # for a while: the dialog and the Log tab keep the details
         if self._closing:
             return
         if expected:

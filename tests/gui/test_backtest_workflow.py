@@ -83,7 +83,7 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
     # The Training tab drew each model's losses (of its latest fold).
     assert window.training_view.curve_points("mlp")[0] >= 1
     log = "\n".join(window.log_view.lines())
-    assert "Run 1 started (Train & Backtest)" in log and "fold 1/" in log and "stored as run #1" in log
+    assert "Run 1 started (Train & Backtest)" in log and "fold 1/" in log and "stored run #1" in log
 
     # The Compare tab lists the run with its baselines.
     compare = window.compare_view
@@ -150,6 +150,20 @@ def test_cancel_stops_a_backtest_within_a_batch(window, qtbot, tiny):
     assert window.compare_view.run_keys == []  # nothing finished, nothing to compare
     assert "cancelled" in "\n".join(window.log_view.lines())
     assert window.backtest_button.isEnabled()
+
+
+def test_a_backtest_cancelled_after_some_folds_shows_them_but_is_not_ranked_in_compare(window, qtbot, tiny):
+    tiny(window, archs=("mlp",), epochs=3, batch_size=16)
+    window.run_panel.set_value("initial_train", 400)
+    window.run_panel.set_value("retrain_every", 10)  # some sixty folds: the walk is far from done at the first
+    window.backtest()
+    qtbot.waitUntil(lambda: len(window.backtest_view._folds) >= 1, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(window.runs.sigFinished, timeout=30_000) as finished:
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    outcome = finished.args[1]
+    assert outcome.cancelled and not outcome.result.predictions.empty
+    assert window.compare_view.run_keys == []  # a partial walk is not ranked beside whole ones
+    assert "neither stored nor ranked in Compare" in window.statusBar().currentMessage()
 
 
 def test_a_damaged_run_store_is_reported_and_the_app_still_backtests(make_window, qtbot, tiny, tmp_path, dialogs):
