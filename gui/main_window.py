@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
 
     # --- engine start-up ------------------------------------------------------------------------------
     def _load_engine(self) -> None:
+        if self._closing:
+            return  # closed before the engine started loading
         self.activity.setText(_LOADING)
         self._start_job(load_engine, "engine", self._engine_loaded, self._engine_failed)
 
@@ -808,6 +810,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _load_preview(self) -> None:
+        if self._closing:
+            return  # a timer that fired after close must not start a thread the closed window would not wait for
         request = self.data_panel.preview_request()
         if self._preview_job is not None:
             self._preview_job.cancel()  # a newer request replaces it; its result is ignored
@@ -929,6 +933,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        self._preview_timer.stop()
         self._save_settings()
         if self.runs.running:
             self.log("Closing: stopping the run after its current batch")

@@ -99,9 +99,10 @@ class _Trace:
 
     def draw(self) -> None:
         n = self._n
-        lone = "o" if n == 1 else None  # a single epoch draws no line: show it as a dot
         for item, column in ((self.train, 0), (self.val, 1)):
-            item.setData(self._epochs[:n], self._losses[:n, column], symbol=lone)
+            losses = self._losses[:n, column]
+            lone = n == 1 and math.isfinite(losses[0])  # a single epoch draws no line: show it as a dot
+            item.setData(self._epochs[:n], losses, symbol="o" if lone else None)
         self.lr_cuts.setData([e for e, _ in self._cuts], [v for _, v in self._cuts])
         self.best.setData(*(([self._best[0]], [self._best[1]]) if self._best else ([], [])))
 

@@ -391,3 +391,11 @@ def test_a_series_that_cannot_load_keeps_train_off_and_says_why(window, qtbot, d
 
     window.data_panel.remove_series("NOSUCH")
     qtbot.waitUntil(window.train_button.isEnabled, timeout=10_000)
+
+
+def test_nothing_starts_a_thread_after_the_window_closed(window, qtbot):
+    window.close()
+    window.data_panel.add_ticker("MSFT")  # a late edit restarts the preview timer...
+    window._preview_timer.start()
+    qtbot.wait(400)
+    assert not window._jobs and window._preview_job is None  # ...but no thread outlives the closed window
