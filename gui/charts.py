@@ -1,4 +1,4 @@
-"""Chart items shared by the views: a cached, level-of-detail candlestick item and plot set-up helpers."""
+"""Chart items shared by the views: a date axis, a cached, level-of-detail candlestick item and plot set-up helpers."""
 from __future__ import annotations
 
 import numpy as np
@@ -26,6 +26,44 @@ class CompactAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):
         return [compact(value * scale) for value in values]
+
+
+class DateAxis(pg.DateAxisItem):
+    """pg.DateAxisItem(utcOffset=0) that draws no ticks while its plot, and the plots it follows, show no data.
+
+    An empty plot spans 0–1 s, which a plain date axis labels 00.250, 00.500, ...
+    """
+
+    def __init__(self, orientation: str = "bottom", **kwargs):
+        super().__init__(orientation, utcOffset=0, **kwargs)
+        self._drawn_with_data = False
+
+    def has_data(self) -> bool:
+        """Whether a visible item of the linked view, or of a view it follows, spans this axis (True off a plot)."""
+        axis = 0 if self.orientation in ("top", "bottom") else 1
+        views, view = [], self.linkedView()
+        while view is not None and view not in views:
+            views.append(view)
+            view = view.linkedView(axis)
+        return not views or any(v.childrenBounds()[axis] is not None for v in views)
+
+    def tickValues(self, minVal, maxVal, size):
+        self._drawn_with_data = self.has_data()
+        return super().tickValues(minVal, maxVal, size) if self._drawn_with_data else []
+
+    def itemChange(self, change, value):
+        # Data can come and go without a range change (a rerun of the same dates): look before each paint.
+        if change == self.GraphicsItemChange.ItemSceneChange and self.scene() is not None:
+            self.scene().sigPrepareForPaint.disconnect(self._follow_data)
+        ret = super().itemChange(change, value)
+        if change == self.GraphicsItemChange.ItemSceneHasChanged and self.scene() is not None:
+            self.scene().sigPrepareForPaint.connect(self._follow_data)
+        return ret
+
+    def _follow_data(self) -> None:
+        if self.has_data() != self._drawn_with_data:
+            self.picture = None  # AxisItem's cached drawing
+            self.update()
 
 
 def compact(value: float) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.charts import fast_plot
+from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import FoldTimeline, seconds
 from gui.views.metric_rules import (
@@ -124,7 +124,7 @@ class BacktestView(QWidget):
         self._fold_totals: dict[tuple[str, str], int] = {}
         self._result: BacktestResult | None = None
         self._follow = True  # follow the model being walked until the user picks one
-        self._ranged = False  # the time axis was fitted to the test span once
+        self._fitted: tuple[str, float] | None = None  # the (series, first shown bar) the time axis was fitted to
 
         # --- selection row ----------------------------------------------------------------------------
         self.ticker_box, self.model_box, self.horizon_box = QComboBox(), QComboBox(), QComboBox()
@@ -135,11 +135,14 @@ class BacktestView(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.activated.connect(self._picked)
         self.trades_box = QCheckBox("Trades")
-        self.trades_box.setChecked(True)
-        self.trades_box.setToolTip("Show the entry (▲ long, ▼ short) and exit (○) of every trade on the price")
+        self.trades_box.setToolTip("Show the entry (▲ long, ▼ short) and exit (○) of every trade on the price.\n"
+                                   "Off by default: hundreds of trades would hide the price under markers.")
         self.trades_box.toggled.connect(self._redraw_selection)
-        self.status = _ElidedLabel()
+        self.status = QLabel()
         self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)  # a long run summary takes a second line rather than losing its start
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         for text, box in (("Series", self.ticker_box), ("Model", self.model_box), ("Horizon", self.horizon_box)):
             top.addWidget(QLabel(text))
@@ -181,6 +184,8 @@ class BacktestView(QWidget):
             plot.getAxis("bottom").setStyle(showValues=False)
         self.price_legend = self.price_plot.addLegend(offset=(8, 6), colCount=3, verSpacing=-6)
         self.equity_legend = self.equity_plot.addLegend(offset=(8, 6), colCount=4, verSpacing=-6)
+        for plot in (self.price_plot, self.equity_plot):
+            plot.getViewBox().sigResized.connect(self._fit_legends)
         self.price_curve = pg.PlotDataItem(connect="finite")
         self.price_plot.addItem(self.price_curve)
         self.prediction_curves: dict[int, pg.PlotDataItem] = {}  # horizon → predicted price of the selected model
@@ -242,7 +247,8 @@ class BacktestView(QWidget):
         self.conventions.setWordWrap(True)
         self.conventions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         side = QWidget()
-        side.setMinimumWidth(340)
+        side.setMinimumWidth(400)
+        side.setMaximumWidth(450)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(10, 0, 0, 0)
         side_layout.addWidget(self.metrics_title)
@@ -255,7 +261,7 @@ class BacktestView(QWidget):
         self.splitter.addWidget(self.chart_splitter)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)  # a wider window widens the charts, not the table
+        self.splitter.setStretchFactor(1, 1)  # both give in a small window; past 450 px only the charts widen
         self.splitter.setSizes([560, 450])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -266,7 +272,7 @@ class BacktestView(QWidget):
         self.apply_theme(self._theme)
 
     def _add_plot(self, row: int, label: str) -> pg.PlotItem:
-        plot = fast_plot(self.chart.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}))
+        plot = fast_plot(self.chart.addPlot(row=row, col=0, axisItems={"bottom": DateAxis()}))
         plot.setLabel("left", label)
         plot.getAxis("left").setWidth(_AXIS_WIDTH)
         plot.setMouseEnabled(x=True, y=False)  # zoom and pan in time; values refit to what is in view
@@ -292,7 +298,7 @@ class BacktestView(QWidget):
         self._close.clear()
         self._bars.clear()
         self._result = None
-        self._follow, self._ranged = True, False
+        self._follow, self._fitted = True, None
         for box in (self.ticker_box, self.model_box, self.horizon_box):
             box.clear()
         self.timeline.clear()
@@ -340,8 +346,7 @@ class BacktestView(QWidget):
             self._store_predictions(pd.concat(frames, ignore_index=True))
         if self._follow:
             self._select(fold.ticker, fold.model, None)
-        if not self._ranged:
-            self._fit_time_axis(fold.test_start)
+        self._fit_time_axis()
         self.status.setText(f"Walk-forward: {fold.model} on {fold.ticker}, fold {fold.index + 1} of {event.folds}")
         if (fold.ticker, fold.model) == self._selection()[:2]:
             self.timeline.add_fold(fold)
@@ -391,8 +396,6 @@ class BacktestView(QWidget):
         horizons = len(self._horizons)
         self.status.setText(f"{len(result.folds)} folds · {models} model{'s' * (models != 1)} · {horizons} "
                             f"horizon{'s' * (horizons != 1)} · {bars:,} traded bars")
-        if not self._ranged and result.folds:
-            self._fit_time_axis(min(f.test_start for f in result.folds))
         self._fill_boxes()
         if first_model and self._models:
             self._select(None, self._models[0], None)
@@ -518,6 +521,7 @@ class BacktestView(QWidget):
         ticker, model, horizon = self._selection()
         close = self._close.get(ticker)
         self.price_curve.setData(*(close if close is not None else (np.empty(0), np.empty(0))))
+        self._fit_time_axis()
         self._style_traces()
         self._draw_predictions()
         self._draw_trades()
@@ -565,10 +569,22 @@ class BacktestView(QWidget):
         shown.sort(key=lambda kt: (kt[0][1] != model, self._models.index(kt[0][1]) if kt[0][1] in self._models
                                    else 99))
         for (_, m, _), trace in shown:
-            self.equity_legend.addItem(trace.equity, m)
+            self.equity_legend.addItem(trace.equity, _SHORT.get(m, m))
         selected = self._traces.get((ticker, model, horizon))
         if selected is not None:
             self.equity_legend.addItem(selected.benchmark, "Buy & Hold")
+        self._fit_legends()
+
+    @Slot()
+    def _fit_legends(self, *args) -> None:
+        """As many legend columns as fit in each plot: an entry is never cut off by the plot's edge."""
+        for legend, plot, columns in ((self.price_legend, self.price_plot, 3),
+                                      (self.equity_legend, self.equity_plot, 4)):
+            room = plot.getViewBox().width() - 2 * legend.offset[0]
+            for count in range(columns, 0, -1):
+                legend.setColumnCount(count)
+                if legend.width() <= room:
+                    break
 
     def _store_predictions(self, frame: pd.DataFrame) -> None:
         """Turn predictions (with their reference close) into prices with the engine's helper."""
@@ -618,17 +634,27 @@ class BacktestView(QWidget):
             else:
                 item.setData(np.empty(0), np.empty(0))
 
-    def _fit_time_axis(self, test_start) -> None:
-        """Show the tested stretch (the training history stays a pan away)."""
-        first = seconds([test_start])[0]
-        ends = [trace.x[-1] for trace in self._traces.values() if len(trace.x)]
-        ends += [close[0][-1] for close in self._close.values() if len(close[0])]
-        if not ends or not np.isfinite(first):
+    def _fit_time_axis(self) -> None:
+        """Show the shown series from its first tested bar on (its training history stays a pan away).
+
+        Fits again only when the series or its first test bar changes, so a zoom survives a new model or horizon.
+        """
+        ticker = self._selection()[0]
+        xs = [trace.x for key, trace in self._traces.items() if key[0] == ticker and len(trace.x)]
+        close = self._close.get(ticker)
+        if close is not None and len(close[0]):
+            xs.append(close[0])
+        if not xs:
             return
-        last = max(ends)
+        starts = seconds([f.test_start for f in self._folds if f.ticker == ticker])
+        starts = starts[np.isfinite(starts)]
+        first = float(starts.min()) if len(starts) else float(min(x[0] for x in xs))
+        if (ticker, first) == self._fitted:
+            return
+        last = float(max(x[-1] for x in xs))
         pad = 0.02 * (last - first)
         self.price_plot.setXRange(first - pad, last + pad, padding=0)
-        self._ranged = True
+        self._fitted = (ticker, first)
 
     @Slot()
     def _charts_moved(self, *args) -> None:
@@ -801,24 +827,6 @@ class BacktestView(QWidget):
             parts.append(f"<span style='color:{theme.down}'>drawdown {values[2]:.1f}%</span>")
         day = pd.Timestamp(x, unit="s").strftime("%Y-%m-%d")
         self.readout.setText(f"<b>{day}</b>&nbsp;&nbsp; " + " &nbsp;·&nbsp; ".join(parts))
-
-
-class _ElidedLabel(QLabel):
-    """A one-line, right-aligned label that shortens its text with … instead of clipping it."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self.setToolTip(text)
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideLeft, self.width())
-        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), shown)
 
 
 def _stem(path: str) -> str:

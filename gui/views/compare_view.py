@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.charts import fast_plot
+from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import seconds
 from gui.views.metric_rules import (
@@ -460,7 +460,7 @@ class CompareView(QWidget):
         self.apply_theme(self._theme)
 
     def _add_plot(self, row: int, label: str) -> pg.PlotItem:
-        plot = fast_plot(self.chart.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}))
+        plot = fast_plot(self.chart.addPlot(row=row, col=0, axisItems={"bottom": DateAxis()}))
         plot.setLabel("left", label)
         plot.getAxis("left").setWidth(64)
         plot.setMouseEnabled(x=True, y=False)

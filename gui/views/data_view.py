@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data.frame import format_ts
-from gui.charts import CandlestickItem, CompactAxis, compact, fast_plot
+from gui.charts import CandlestickItem, CompactAxis, DateAxis, compact, fast_plot
 from gui.events import SeriesPreview
 from gui.theme import DARK, Theme, style_plot
 
@@ -49,9 +49,9 @@ class DataView(QWidget):
 
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.ci.setSpacing(0)
-        self.price_plot = fast_plot(self.chart.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}))
+        self.price_plot = fast_plot(self.chart.addPlot(row=0, col=0, axisItems={"bottom": DateAxis()}))
         self.volume_plot = fast_plot(self.chart.addPlot(row=1, col=0, axisItems={
-            "bottom": pg.DateAxisItem(utcOffset=0), "left": CompactAxis("left")}))
+            "bottom": DateAxis(), "left": CompactAxis("left")}))
         self.chart.ci.layout.setRowStretchFactor(0, 4)
         self.chart.ci.layout.setRowStretchFactor(1, 1)
         self.volume_plot.setXLink(self.price_plot)

@@ -1,6 +1,8 @@
 """The walk-forward folds as a timeline: one row per fold, its training, validation and test dates as bars."""
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -8,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.charts import DateAxis
 from gui.theme import DARK, Theme, style_plot
 
 if TYPE_CHECKING:
@@ -33,6 +37,10 @@ def seconds(values) -> np.ndarray:
     return out
 
 
+def _rich(lines: tuple[str, str]) -> str:
+    return f"<b>{html.escape(lines[0])}</b><br>{html.escape(lines[1])}"
+
+
 def _day(value) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
@@ -48,14 +56,14 @@ class FoldTimeline(QWidget):
         self._folds: dict[int, Fold] = {}  # fold index → fold
         self._span: tuple[float, float] | None = None  # set_window's span, kept in view with the folds
 
-        self.legend = QLabel()  # outside the plot, so it never hides a fold
+        self.legend = QLabel()  # outside the plot, so it never hides a fold; wraps between entries only
         self.legend.setWordWrap(True)
-        self.readout = QLabel()
+        self.readout = QLabel()  # two lines, elided: the plot never jumps; the tooltip holds the whole text
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setWordWrap(True)
-        self.readout.setMinimumHeight(34)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.readout.setFixedHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": DateAxis()})
         self.plot_widget.setMinimumHeight(90)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.hideButtons()
@@ -73,6 +81,7 @@ class FoldTimeline(QWidget):
         self.window.setZValue(-10)
         self.window.hide()
         self.plot.addItem(self.window, ignoreBounds=True)
+        self.plot.getViewBox().sigResized.connect(self._number_rows)
         self._hover = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
 
         layout = QVBoxLayout(self)
@@ -113,25 +122,30 @@ class FoldTimeline(QWidget):
 
     def describe(self, x: float, y: float) -> str:
         """The fold under a point of the chart (x in seconds, y in rows) in words; '' if none."""
+        lines = self._lines(x, y)
+        return _rich(lines) if lines else ""
+
+    def _lines(self, x: float, y: float) -> tuple[str, str] | None:
+        """The hovered fold and part first, then the fold's other spans; None off the bars."""
         row = round(y)
         folds = [self._folds[k] for k in sorted(self._folds)]
         if not 0 <= row < len(folds) or abs(y - row) > _BAR / 2 + _SCALER:
-            return ""
+            return None
         fold = folds[row]
         spans = {"train": (fold.train_start, fold.train_end), "val": (fold.val_start, fold.val_end),
                  "test": (fold.test_start, fold.test_end)}
         hit = next((kind for kind, (start, end) in spans.items() if start is not None and end is not None
                     and seconds([start])[0] - 43200 <= x <= seconds([end])[0] + 43200), None)
         if hit is None:
-            return ""
+            return None
         start = "warm-started" if fold.warm_started else "trained from scratch"
         kept = (f"kept epoch {fold.best_epoch}" if fold.best_epoch >= 1 else
                 "kept its starting weights" if fold.warm_started else "kept its initial weights")
-        head = (f"<b>Fold {fold.index + 1}</b> ({start}, {fold.epochs_run} epochs, {kept}) · "
-                f"<b>{_NAMES[hit]}</b> {_day(spans[hit][0])} → {_day(spans[hit][1])}")
+        head = (f"Fold {fold.index + 1} · {_NAMES[hit]} {_day(spans[hit][0])} → {_day(spans[hit][1])} · "
+                f"{start}, {fold.epochs_run} epochs, {kept}")
         others = " · ".join(f"{_NAMES[k].lower()} {_day(a)} → {_day(b)}"
                             for k, (a, b) in spans.items() if k != hit and a is not None)
-        return f"{head}<br>{others} · scalers fitted {_day(fold.scaler_fit_start)} → {_day(fold.scaler_fit_end)}"
+        return head, f"{others} · scalers fitted {_day(fold.scaler_fit_start)} → {_day(fold.scaler_fit_end)}"
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -144,10 +158,10 @@ class FoldTimeline(QWidget):
             if kind == "train":
                 colour.setAlphaF(0.75)
             bar.setOpts(brush=pg.mkBrush(colour), pen=None)
-        swatches = "&nbsp;&nbsp;&nbsp;".join(
-            f"<span style='color:{colours[kind]}'>■</span>&nbsp;{_NAMES[kind]}" for kind in ("train", "val", "test"))
-        self.legend.setText(f"<b>Walk-forward folds</b>&nbsp;&nbsp;&nbsp;{swatches}&nbsp;&nbsp;&nbsp;"
-                            f"<span style='color:{colours['scaler']}'>▬</span>&nbsp;{_NAMES['scaler']}")
+        entries = ["<b>Walk-forward&nbsp;folds</b>"] + [
+            f"<span style='color:{colours[kind]}'>{'▬' if kind == 'scaler' else '■'}</span>&nbsp;"
+            + _NAMES[kind].replace(" ", "&nbsp;") for kind in ("train", "val", "test", "scaler")]
+        self.legend.setText("&nbsp;&nbsp; ".join(entries))  # a line breaks between entries, never inside one
         self.legend.setToolTip("\n".join(f"{_NAMES[k]}: {_TIPS[k]}" for k in _KINDS)
                                + "\nShaded: the span the charts above show")
         shade = pg.mkColor(theme.accent)
@@ -174,8 +188,7 @@ class FoldTimeline(QWidget):
             y = rows[keep] + (_BAR / 2 + _SCALER / 2 if kind == "scaler" else 0.0)
             # A one-bar span still gets a visible width: half a day either side.
             self.bars[kind].setOpts(x0=start[keep] - 43200, width=end[keep] - start[keep] + 86400, y=y)
-        self.plot.getAxis("left").setTicks([[(i, str(i + 1)) for i in range(len(folds))
-                                             if len(folds) <= 16 or i % max(1, len(folds) // 12) == 0], []])
+        self._number_rows()
         if folds:
             first = np.nanmin(seconds([f.train_start for f in folds]))
             last = np.nanmax(seconds([f.test_end for f in folds]))
@@ -187,21 +200,47 @@ class FoldTimeline(QWidget):
             self.plot.setYRange(-0.5, len(folds) - 0.5 + _SCALER, padding=0)
         else:
             self.plot.setYRange(-1.5, 0.5, padding=0)
+        self.window.setVisible(bool(folds) and self._span is not None)
         self._hint()
+
+    def _number_rows(self, *args) -> None:
+        """Fold numbers on the left axis: every row's, or every n-th where the rows are too close to read."""
+        rows = len(self._folds)
+        room = max(1, int(self.plot.getViewBox().height() // (self.fontMetrics().height() + 2)))
+        step = max(1, math.ceil(rows / room))
+        self.plot.getAxis("left").setTicks([[(i, str(i + 1)) for i in range(0, rows, step)], []])
 
     def _hint(self) -> None:
         text = "Hover a fold for its dates" if self._folds else "Folds appear here as the walk-forward runs"
         self.readout.setText(f"<span style='color:{self._theme.muted}'>{text}</span>")
 
+    def _show_lines(self, lines: tuple[str, str]) -> None:
+        """The hovered fold in the readout's two lines, each shortened with … to the readout's width."""
+        bold = QFont(self.readout.font())
+        bold.setBold(True)
+        width = self.readout.width()
+        elide = Qt.TextElideMode.ElideRight
+        self.readout.setText(_rich((QFontMetrics(bold).elidedText(lines[0], elide, width),
+                                    self.readout.fontMetrics().elidedText(lines[1], elide, width))))
+
+    def resizeEvent(self, event) -> None:
+        """Ask for room for the wrapped legend, the plot and the readout, so a splitter never overlaps them."""
+        super().resizeEvent(event)
+        spacing = self.layout().spacing()
+        self.setMinimumHeight(self.legend.heightForWidth(self.width()) + self.plot_widget.minimumHeight()
+                              + self.readout.height() + 2 * spacing)
+        self._hint()
+
     def _mouse_moved(self, args) -> None:
         position = args[0]
-        text = ""
+        lines = None
         if self.plot.sceneBoundingRect().contains(position):
             point = self.plot.getViewBox().mapSceneToView(position)
-            text = self.describe(point.x(), point.y())
-        if text:
-            self.readout.setText(text)
+            lines = self._lines(point.x(), point.y())
+        if lines:
+            self._show_lines(lines)
         else:
             self._hint()
+        text = _rich(lines) if lines else ""
         self.plot_widget.setToolTip(text)
         self.sigHovered.emit(text)

@@ -6,6 +6,7 @@ in memory, in a few seconds on a CPU.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,10 +36,10 @@ def _config(seed: int):
 
 
 class Backtest:
-    def __init__(self, seed: int):
+    def __init__(self, config):
         from engine.pipeline import load_data, run_backtest
 
-        self.config = _config(seed)
+        self.config = config
         self.bars = load_data(self.config.data).bars
         self.events: list = []
         self.run = run_backtest(self.config, self.bars, on_event=self.events.append)
@@ -47,12 +48,23 @@ class Backtest:
 
 @pytest.fixture(scope="module")
 def backtest() -> Backtest:
-    return Backtest(seed=0)
+    return Backtest(_config(0))
 
 
 @pytest.fixture(scope="module")
 def backtest_seed_1() -> Backtest:
-    return Backtest(seed=1)
+    return Backtest(_config(1))
+
+
+@pytest.fixture(scope="module")
+def two_series(tmp_path_factory) -> Backtest:
+    """MLP on SP500 from 2010 and on RECENT, a CSV of its 2015–2018 bars: two series of different spans."""
+    sp500 = pd.read_csv(Path(__file__).resolve().parents[2] / "resources" / "data" / "SP500.csv")
+    csv = tmp_path_factory.mktemp("csv") / "recent.csv"
+    sp500[pd.to_datetime(sp500["Date"]) >= "2015-01-01"].to_csv(csv, index=False)
+    config = _config(0)
+    return Backtest(replace(config, data=replace(config.data, start="2010-01-01", csv_files=(str(csv),)),
+                            windows=replace(config.windows, horizons=(1,)), models=config.models[1:]))
 
 
 def _replay(view, bt: Backtest, *, upto: int | None = None) -> None:
@@ -107,6 +119,8 @@ def test_result_curves_match_the_result_tables(backtest_view, backtest):
     for h in (1, 5):
         assert len(view.prediction_curves[h].xData) == int((predictions["horizon"] == h).sum())
     trades = result.trades[(result.trades["model"] == model) & (result.trades["horizon"] == horizon)]
+    assert not view.trades_box.isChecked() and view.exit_markers.xData is None  # off: hundreds hide the price
+    view.trades_box.setChecked(True)
     drawn = len(view.long_markers.xData) + len(view.short_markers.xData)
     assert drawn == len(trades) == len(view.exit_markers.xData)
     # The metrics table: the model beside its baselines, the conventions under it.
@@ -228,13 +242,57 @@ def test_fifty_thousand_points_are_drawn_downsampled_and_clipped(backtest_view, 
 
 def test_clear_forgets_the_run(backtest_view, backtest):
     view = backtest_view
+    date_axes = [view.drawdown_plot.getAxis("bottom"), view.timeline.plot.getAxis("bottom")]
+    assert not any(axis.has_data() for axis in date_axes)  # blank before the first run
     _replay(view, backtest)
+    assert all(axis.has_data() for axis in date_axes)
     view.show_result(backtest.result)
     view.clear()
     assert view.equity_trace("SP500", "gru", 1) is None
     assert view.timeline.row_count == 0
     assert not view.warning_banner.isVisible()
     assert view.equity_plot.listDataItems() == []
+    assert not any(axis.has_data() for axis in date_axes)
+
+
+def test_time_axis_follows_the_selected_series(backtest_view, two_series):
+    """Regression: the axis was fitted once, to the earliest test of all series, squeezing a later one to the right."""
+    from gui.views.fold_timeline import seconds
+
+    view, bt = backtest_view, two_series
+    _replay(view, bt)
+    view.show_result(bt.result)
+    for ticker in ("RECENT", "SP500", "RECENT"):
+        view.select(ticker)
+        folds = [f for f in bt.result.folds if f.ticker == ticker]
+        first, last = seconds([min(f.test_start for f in folds), bt.bars[ticker].index[-1]])
+        low, high = view.price_plot.viewRange()[0]
+        assert low < first < low + 0.05 * (high - low) and last < high < last + 0.05 * (high - low)
+        start = seconds([min(f.train_start for f in folds)])[0]
+        low, high = view.timeline.plot.viewRange()[0]
+        assert low < start < low + 0.05 * (high - low)
+    shown = view.price_plot.viewRange()[0]
+    view.select(model="linear (baseline)")  # another model of the same series keeps the view
+    assert view.price_plot.viewRange()[0] == pytest.approx(shown)
+
+
+def test_a_small_window_keeps_every_label_whole(backtest_view, backtest, qtbot):
+    """The tab area of a 1100×700 window: nothing overlaps, no legend entry nor the run summary is cut."""
+    view, timeline = backtest_view, backtest_view.timeline
+    view.resize(745, 610)
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    view.trades_box.setChecked(True)
+
+    def laid_out():
+        assert timeline.legend.geometry().bottom() < timeline.plot_widget.geometry().top()
+        assert timeline.plot_widget.geometry().bottom() < timeline.readout.geometry().top()
+        assert timeline.readout.geometry().bottom() < timeline.height()
+        for legend, plot in ((view.price_legend, view.price_plot), (view.equity_legend, view.equity_plot)):
+            assert legend.width() <= plot.getViewBox().width()
+        assert view.status.heightForWidth(view.status.width()) <= view.status.height()
+
+    qtbot.waitUntil(laid_out)
 
 
 def test_light_theme(backtest_view, backtest):

@@ -111,3 +111,43 @@ def test_50k_loss_points_are_downsampled(qtbot):
     update_s = time.perf_counter() - started
     print(f"50k loss points: first paint {first_s * 1000:.0f} ms, append + repaint {update_s * 1000:.0f} ms")
     assert update_s < 1.0
+
+
+def _tick_labels(axis) -> list[str]:
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    _, _, texts = axis.generateDrawSpecs(painter)
+    painter.end()
+    return [text for _, _, text in texts]
+
+
+def _axis_image(widget, axis):
+    return widget.grab(widget.mapFromScene(axis.sceneBoundingRect()).boundingRect()).toImage()
+
+
+def test_an_empty_date_axis_draws_no_tick_labels(qtbot):
+    import pyqtgraph as pg
+
+    from gui.charts import DateAxis
+    from gui.views.fold_timeline import seconds
+
+    widget = pg.PlotWidget(axisItems={"bottom": DateAxis()})
+    qtbot.addWidget(widget)
+    widget.getPlotItem().hideAxis("left")  # its labels change with the data and would spill into the pictures
+    widget.resize(600, 300)
+    widget.show()
+    axis = widget.getPlotItem().getAxis("bottom")
+    blank = _axis_image(widget, axis)
+    assert _tick_labels(axis) == []  # not the 00.250, 00.500, ... of an empty plot's 0–1 s
+    x = seconds(pd.date_range("2015-01-01", "2018-12-31", freq="B"))
+    curve = widget.plot(x, np.arange(len(x), dtype=float))
+    widget.setXRange(x[0], x[-1])  # fixed from here on: the data comes and goes without a change of range
+    assert {"2016", "2017", "2018"} <= set(_tick_labels(axis))
+    labelled = _axis_image(widget, axis)
+    assert labelled != blank
+    curve.setData([], [])
+    assert _axis_image(widget, axis) == blank
+    curve.setData(x, np.arange(len(x), dtype=float))  # a rerun of the same dates
+    assert _axis_image(widget, axis) == labelled
