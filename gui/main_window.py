@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.store = None  # the RunStore the Compare tab lists and deletes from, opened on this (GUI) thread
         self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
         self._closing = False
+        self._backtest_run: int | None = None  # the run number the Backtest tab shows
         self._preview: PreviewResult | None = None
         self.views: list[QWidget] = []
 
@@ -661,6 +662,7 @@ class MainWindow(QMainWindow):
             labels += [] if "linear" in labels else [LINEAR_BASELINE]
             self.training_view.start_run(number, config, labels)
             self.backtest_view.start_run(config)
+            self._backtest_run = number
             self.backtest_shown = None
             self.tabs.setCurrentWidget(self.backtest_view)
             wf = config.walk_forward
@@ -788,6 +790,8 @@ class MainWindow(QMainWindow):
     def _run_failed(self, number: int, failure: Failure) -> None:
         message = f"Run {number} stopped with an error: see the message and the Log tab."
         self.training_view.finish_run(message, stopped=True)
+        if number == self._backtest_run:
+            self.backtest_view.stop_run(message)
         self._show_failure(f"Run {number} could not finish", failure)
 
     @Slot()

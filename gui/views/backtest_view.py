@@ -125,6 +125,7 @@ class BacktestView(QWidget):
         self._result: BacktestResult | None = None
         self._follow = True  # follow the model being walked until the user picks one
         self._fitted: tuple[str, float] | None = None  # the (series, first shown bar) the time axis was fitted to
+        self._stopped: str | None = None  # why the shown walk stopped before its end (an error)
 
         # --- selection row ----------------------------------------------------------------------------
         self.ticker_box, self.model_box, self.horizon_box = QComboBox(), QComboBox(), QComboBox()
@@ -299,6 +300,7 @@ class BacktestView(QWidget):
         self._bars.clear()
         self._result = None
         self._follow, self._fitted = True, None
+        self._stopped = None
         for box in (self.ticker_box, self.model_box, self.horizon_box):
             box.clear()
         self.timeline.clear()
@@ -322,6 +324,12 @@ class BacktestView(QWidget):
         self._fill_boxes()
         self.status.setText("Walk-forward starting…")
         self._redraw_selection()
+
+    def stop_run(self, message: str) -> None:
+        """The walk stopped with an error: the folds it finished stay, the rest are marked as never run."""
+        self._stopped = message
+        self.status.setText(message)
+        self._draw_metrics()
 
     def set_bars(self, bars_by_ticker: Mapping[str, pd.DataFrame]) -> None:
         """The bars the run used: the price line, and the closes predictions are measured from."""
@@ -740,16 +748,18 @@ class BacktestView(QWidget):
             for model in self._models:
                 total = self._fold_totals.get((ticker, model))
                 count = done.get((ticker, model), 0)
-                state = ("waiting" if not count else "done" if total and count >= total else "walking forward")
+                state = ("done" if total and count >= total else "stopped" if self._stopped else
+                         "waiting" if not count else "walking forward")
                 colour = theme.text if count else theme.muted
                 rows.append(f"<tr><td style='color:{self._colour(model)}'>■&nbsp;</td>"
                             f"<td style='color:{colour}'>{html.escape(model)}"
                             f"{' on ' + html.escape(ticker) if len(self._tickers) > 1 else ''}&nbsp;&nbsp;</td>"
                             f"<td style='color:{colour}' align='right'>{count}{f' / {total}' if total else ''}"
                             f" folds&nbsp;&nbsp;</td><td style='color:{theme.muted}'>{state}</td></tr>")
-        return (f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table><p style='color:{theme.muted}'>"
+        note = (html.escape(self._stopped) if self._stopped else
                 "The metrics appear when the backtest ends: they are scored on all folds together, beside "
-                "Buy &amp; Hold and the naive forecast.</p>")
+                "Buy &amp; Hold and the naive forecast.")
+        return f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table><p style='color:{theme.muted}'>{note}</p>"
 
     def _set_warnings(self, warnings) -> None:
         self._warnings = tuple(warnings)
