@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+import shiboken6
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 # A shorter GIL switch interval: each pyqtgraph paint() is Python called from C++, and each such call
 # waits up to one interval for a training thread that holds the GIL (5 ms by default).
@@ -34,4 +35,13 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(QSettings())
     app.aboutToQuit.connect(window.shutdown)  # also when the app quits without closing the window
     window.show()
-    return app.exec()
+    code = app.exec()
+    close_for_good(window)
+    return code
+
+
+def close_for_good(window: QWidget) -> None:
+    """Close the window and delete it now, while Python runs. Left to interpreter shutdown, its charts
+    can get events after their Python halves are gone, and the process crashes on its way out."""
+    window.close()
+    shiboken6.delete(window)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QDate, QEventLoop, QSettings, QTimer
 
-from gui.app import create_application
+from gui.app import close_for_good, create_application
 
 _SIZE = (1500, 940)
 
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     for theme in ("dark", "light"):
         window.set_theme(theme)
         _grab_all(app, window, out, theme)
-    window.close()
+    close_for_good(window)
     print("\n".join(str(path) for path in sorted(out.glob("*.png"))))
     return 0
 

@@ -352,13 +352,14 @@ class BacktestView(QWidget):
         frames.append(event.predictions)
         if self._target != "direction":
             self._store_predictions(pd.concat(frames, ignore_index=True))
-        if self._follow:
-            self._select(fold.ticker, fold.model, None)
-        self._fit_time_axis()
-        self.status.setText(f"Walk-forward: {fold.model} on {fold.ticker}, fold {fold.index + 1} of {event.folds}")
-        if (fold.ticker, fold.model) == self._selection()[:2]:
+        shown = (fold.ticker, fold.model) == self._selection()[:2]
+        if self._follow and not shown:
+            self._select(fold.ticker, fold.model, None)  # the walk moved on: redraw everything for it
+        elif shown:  # only what this fold adds: a redraw of everything per fold stalls the window
             self.timeline.add_fold(fold)
             self._draw_predictions()
+            self._fit_time_axis()
+        self.status.setText(f"Walk-forward: {fold.model} on {fold.ticker}, fold {fold.index + 1} of {event.folds}")
         if self._result is None:
             self.metrics_title.setText("Progress")
             self.metrics_hint.setText(self._progress_text())

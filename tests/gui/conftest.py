@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtCore import QDate, QSettings
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtCore import QDate, QEvent, QSettings
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 ENGINE_TIMEOUT_MS = 120_000  # the first window of the session imports torch
 RUN_TIMEOUT_MS = 180_000
@@ -19,6 +19,14 @@ class Dialogs:
 
     def of(self, kind: str) -> list[tuple[str, str, str]]:
         return [d for d in self.shown if d[0] == kind]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_windows_before_exit(qapp):
+    """pytest-qt deletes each test's widgets later (deleteLater); the last test's would go at interpreter
+    shutdown, when their charts can crash the process. Delete them while Python still runs."""
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)
