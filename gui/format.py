@@ -5,9 +5,11 @@ import math
 
 
 def duration(seconds: float) -> str:
-    """'0.4 s', '45 s', '3 min 05 s', '1 h 02 min'."""
+    """'under 0.1 s', '0.4 s', '45 s', '3 min 05 s', '1 h 02 min'."""
     if not math.isfinite(seconds):
         return "unknown"
+    if seconds < 0.05:
+        return "under 0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     seconds = round(seconds)

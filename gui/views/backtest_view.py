@@ -37,6 +37,7 @@ from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import FoldTimeline, seconds
 from gui.views.metric_rules import (
+    PER_TRADE,
     TABLE_SECTIONS,
     best_mask,
     better,
@@ -719,7 +720,8 @@ class BacktestView(QWidget):
                 rule or "", "neither higher nor lower is better"))
             table.setItem(r, 0, label)
             values = np.array([_float(rows[m].get(metric)) for m in columns])
-            best = best_mask(values, rule) if np.isfinite(values).sum() > 1 else np.zeros(len(values), bool)
+            trades = np.array([_float(rows[m].get("# Trades")) for m in columns]) if metric in PER_TRADE else None
+            best = best_mask(values, rule, trades) if np.isfinite(values).sum() > 1 else np.zeros(len(values), bool)
             for c, m in enumerate(columns):
                 item = QTableWidgetItem(format_metric(metric, rows[m].get(metric)))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

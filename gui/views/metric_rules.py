@@ -54,6 +54,11 @@ BETTER: dict[str, Better] = {
     "Up F1": "higher",
 }
 
+# Metrics of single trades: a column with fewer trades than this is not ranked on them (Buy & Hold's one trade
+# would otherwise "win" the win rate against a strategy's hundreds).
+PER_TRADE = {"Win Rate [%]", "Best Trade [%]", "Worst Trade [%]", "Avg. Trade [%]", "Profit Factor", "Expectancy [%]"}
+MIN_TRADES_TO_RANK = 10
+
 # The leaderboard's metric columns, in order.
 LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]", "Theil's U", "MASE",
                        "Directional Accuracy [%]", "# Trades")
@@ -73,9 +78,14 @@ def better(metric: str) -> Better:
     return BETTER.get(metric)
 
 
-def best_mask(values: np.ndarray, rule: Better) -> np.ndarray:
-    """True where a value is the best of the finite values (ties all count); all False without a rule."""
+def best_mask(values: np.ndarray, rule: Better, trades: np.ndarray | None = None) -> np.ndarray:
+    """True where a value is the best of the finite values (ties all count); all False without a rule.
+
+    With `trades` (each value's # Trades), a per-trade metric ranks only values backed by enough trades.
+    """
     values = np.asarray(values, dtype=np.float64)
+    if trades is not None:
+        values = np.where(np.asarray(trades, dtype=np.float64) >= MIN_TRADES_TO_RANK, values, np.nan)
     finite = np.isfinite(values)
     if rule is None or not finite.any():
         return np.zeros(len(values), dtype=bool)
