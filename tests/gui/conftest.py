@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, QEvent, QSettings
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
@@ -114,3 +117,20 @@ def tiny_run(window, archs=("linear", "mlp"), *, epochs: int = 2, batch_size: in
 def tiny():
     """tiny(window, archs, epochs=..., batch_size=...) sets small, fast run settings."""
     return tiny_run
+
+
+@pytest.fixture
+def import_mine(qtbot, tmp_path):
+    """import_mine(window, bars) writes mine.csv (a random walk of daily bars from 2016-01-04), imports it
+    through the window and waits until the Data tab shows it; returns its path."""
+    def run(window, bars: int = 300) -> Path:
+        path = tmp_path / "mine.csv"
+        close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, bars)))
+        pd.DataFrame({"Date": pd.bdate_range("2016-01-04", periods=bars).strftime("%Y-%m-%d"), "Open": close,
+                      "High": close * 1.01, "Low": close * 0.99, "Close": close, "Volume": 1000}
+                     ).to_csv(path, index=False)
+        window.import_csv(str(path))
+        qtbot.waitUntil(lambda: window.data_view.shown == "MINE", timeout=30_000)
+        return path
+
+    return run

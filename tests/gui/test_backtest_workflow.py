@@ -189,15 +189,8 @@ def test_a_damaged_run_store_is_reported_and_the_app_still_backtests(make_window
     assert window.compare_view.run_keys == ["run 1"]  # shown for this session, though not stored
 
 
-def test_a_backtest_that_stops_with_an_error_does_not_leave_its_tab_waiting(window, qtbot, tiny, tmp_path, dialogs):
-    import numpy as np
-
-    mine = tmp_path / "mine.csv"
-    close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 600)))
-    pd.DataFrame({"Date": pd.bdate_range("2016-01-04", periods=600).strftime("%Y-%m-%d"), "Open": close,
-                  "High": close * 1.01, "Low": close * 0.99, "Close": close, "Volume": 1000}).to_csv(mine, index=False)
-    window.import_csv(str(mine))
-    qtbot.waitUntil(lambda: window.data_view.shown == "MINE", timeout=30_000)
+def test_a_backtest_that_stops_with_an_error_does_not_leave_its_tab_waiting(window, qtbot, tiny, import_mine):
+    mine = import_mine(window, bars=600)
     tiny(window, archs=("mlp",), epochs=1)
     window.run_panel.set_value("initial_train", 400)
     mine.write_text("Date;Price\n2016-01-04;1\n")  # the file changes on disk after it was checked

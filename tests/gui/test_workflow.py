@@ -223,7 +223,8 @@ def test_bad_values_disable_train_and_say_why(window, qtbot):
     assert window.train_button.isEnabled()
 
 
-def test_a_malformed_csv_shows_a_message_and_the_app_keeps_working(window, qtbot, dialogs, tmp_path, monkeypatch):
+def test_a_malformed_csv_shows_a_message_and_the_app_keeps_working(window, qtbot, dialogs, tmp_path, monkeypatch,
+                                                                  import_mine):
     bad = tmp_path / "broken.csv"
     bad.write_text("Date,Open,High,Low,Close\n2024-01-02,1,2,0.5,1.5\nnot a date,1,2,0.5,1.5\n")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), "")))
@@ -235,14 +236,7 @@ def test_a_malformed_csv_shows_a_message_and_the_app_keeps_working(window, qtbot
     assert [window.data_panel.series.item(i).text() for i in range(window.data_panel.series.count())] == ["SP500"]
     assert any("broken.csv" in line and "ERROR" in line for line in window.log_view.lines())
 
-    good = tmp_path / "mine.csv"
-    rng = np.random.default_rng(0)
-    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
-    days = pd.bdate_range("2016-01-04", periods=300)
-    pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Open": close, "High": close * 1.01, "Low": close * 0.99,
-                  "Close": close, "Volume": 1000}).to_csv(good, index=False)
-    window.import_csv(str(good))
-    qtbot.waitUntil(lambda: window.data_view.shown == "MINE", timeout=30_000)
+    import_mine(window, bars=300)
     assert len(window.data_view.candles.x) == 300
     assert "CSV file mine.csv" in window.data_panel.status.text()
     assert window.train_button.isEnabled()
@@ -284,13 +278,8 @@ def test_settings_too_big_for_the_data_keep_the_runs_off_and_say_what_to_change(
     assert window.reason.text().startswith("Train & Backtest: SP500: The initial training span (5000 bars)")
 
 
-def test_an_engine_error_during_a_run_is_shown_as_a_message(window, qtbot, dialogs, tiny, tmp_path):
-    mine = tmp_path / "mine.csv"
-    close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    pd.DataFrame({"Date": pd.bdate_range("2016-01-04", periods=300).strftime("%Y-%m-%d"), "Open": close,
-                  "High": close * 1.01, "Low": close * 0.99, "Close": close, "Volume": 1000}).to_csv(mine, index=False)
-    window.import_csv(str(mine))
-    qtbot.waitUntil(lambda: window.data_view.shown == "MINE", timeout=30_000)
+def test_an_engine_error_during_a_run_is_shown_as_a_message(window, qtbot, dialogs, tiny, import_mine):
+    mine = import_mine(window, bars=300)
     tiny(window, archs=("linear",), epochs=1)
     mine.write_text("Date;Price\n2016-01-04;1\n")  # the file changes on disk after it was checked
     with qtbot.waitSignal(window.runs.sigFailed, timeout=RUN_TIMEOUT_MS):
