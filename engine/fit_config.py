@@ -69,7 +69,7 @@ class WalkForwardConfig(DictConfig):
     warm_start: bool = True  # start each retrain from the previous fold's weights
     warm_epochs: int = 10  # epochs of a warm-started retrain
     warm_patience: int = 3  # early-stopping patience of a warm-started retrain; 0 = never stop early
-    val_fraction: float = 0.15  # the latest part of each training span, for early stopping
+    early_stop_fraction: float = 0.15  # the latest part of each fold's training span, for early stopping
 
     def __post_init__(self) -> None:
         require([
@@ -78,5 +78,6 @@ class WalkForwardConfig(DictConfig):
             (self.retrain_every >= 0, f"Retrain every must be 0 (train once) or more bars, got {self.retrain_every}."),
             (self.warm_epochs >= 1, f"Warm-start epochs must be at least 1, got {self.warm_epochs}."),
             (self.warm_patience >= 0, f"Warm-start patience must be 0 (off) or more, got {self.warm_patience}."),
-            (0 <= self.val_fraction < 0.5, f"Validation fraction must be in [0, 0.5), got {self.val_fraction}."),
+            (0 <= self.early_stop_fraction < 0.5,
+             f"Early-stopping fraction must be in [0, 0.5), got {self.early_stop_fraction}."),
         ])

@@ -39,5 +39,5 @@ def fold_spans(n_bars: int, config: WalkForwardConfig, horizons: tuple[int, ...]
         low = max(0, start - config.initial_train) if config.scheme == "rolling" else 0
         high = min(n_bars, stop_at - h_min + h_max)
         test_start = start - low
-        spans.append(FoldSpan(low, high, test_start - round(config.val_fraction * test_start), test_start))
+        spans.append(FoldSpan(low, high, test_start - round(config.early_stop_fraction * test_start), test_start))
     return spans

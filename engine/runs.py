@@ -14,7 +14,9 @@ from engine.trading import TradingConfig
 from engine.windows import WindowConfig
 from models import ModelConfig
 
-RUN_CONFIG_VERSION = 1
+RUN_CONFIG_VERSION = 2
+# What changed in each version, so older stored runs still load: version -> (section, old name, new name).
+_RENAMED_IN = {2: [("walk_forward", "val_fraction", "early_stop_fraction")]}
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RunConfig:
-        if data.get("version") != RUN_CONFIG_VERSION:
-            raise WorkbenchError(f"This run configuration has version {data.get('version')!r}; this app reads "
-                                 f"version {RUN_CONFIG_VERSION}. Re-create the run from its settings.")
+        data = migrate(data)
         try:
             models = tuple(ModelConfig.from_dict(m) for m in data["models"])
         except ValueError as error:
@@ -89,6 +89,21 @@ class RunConfig:
             return cls.from_dict(json.loads(text))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise WorkbenchError(f"The run configuration is damaged ({error}): re-create the run.") from error
+
+
+def migrate(data: Mapping) -> dict:
+    """A run configuration of any earlier version, brought to the current one (renamed fields follow)."""
+    version = data.get("version")
+    if not isinstance(version, int) or not 1 <= version <= RUN_CONFIG_VERSION:
+        raise WorkbenchError(f"This run configuration has version {version!r}; this app reads versions 1 to "
+                             f"{RUN_CONFIG_VERSION}. Re-create the run from its settings.")
+    data = {name: dict(part) if isinstance(part, Mapping) else part for name, part in data.items()}
+    for step in range(version + 1, RUN_CONFIG_VERSION + 1):
+        for section, old, new in _RENAMED_IN.get(step, []):
+            if old in data.get(section, {}):
+                data[section][new] = data[section].pop(old)
+    data["version"] = RUN_CONFIG_VERSION
+    return data
 
 
 def _is_iso_date(text: object) -> bool:

@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+REAL_DATA = Path(__file__).resolve().parent / "fixtures" / "data"  # real OHLCV files, see its SOURCES.md
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +36,6 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The folder of real OHLCV files that sits beside the repository."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real test data not found at {SHARED_DATA}: clone the repo next to shared/")
-    return SHARED_DATA
+def real_data() -> Path:
+    """The folder of real OHLCV files bundled with the tests."""
+    return REAL_DATA

@@ -34,14 +34,14 @@ def no_network_no_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_csv(shared_data: Path) -> Callable[[str], Path]:
+def real_csv(real_data: Path) -> Callable[[str], Path]:
     """Path of a real data file by short name: GOOG, SP500, EURUSD or BTCUSD."""
-    return lambda name: shared_data / FILES[name]
+    return lambda name: real_data / FILES[name]
 
 
 @pytest.fixture(scope="session")
-def goog(shared_csv: Callable[[str], Path]) -> pd.DataFrame:
-    return read_ohlcv_csv(shared_csv("GOOG"))[0]
+def goog(real_csv: Callable[[str], Path]) -> pd.DataFrame:
+    return read_ohlcv_csv(real_csv("GOOG"))[0]
 
 
 @pytest.fixture

@@ -56,8 +56,8 @@ def test_coverage(cache, goog):
     assert cache.coverage("GOOG", "1d", True) == (pd.Timestamp("2004-08-19"), pd.Timestamp("2013-03-01"))
 
 
-def test_intraday_times_survive(cache, shared_csv):
-    eurusd, _ = read_ohlcv_csv(shared_csv("EURUSD"))
+def test_intraday_times_survive(cache, real_csv):
+    eurusd, _ = read_ohlcv_csv(real_csv("EURUSD"))
     cache.write("EURUSD=X", "1h", False, eurusd)
 
     pd.testing.assert_frame_equal(cache.read("EURUSD=X", "1h", False), eurusd)

@@ -23,8 +23,8 @@ def write(tmp_path: Path, text: str, name: str = "bars.csv") -> Path:
         ("BTCUSD", 156, "2012-01-31", "2024-12-31", "1mo"),
     ],
 )
-def test_real_files_load_as_canonical_frames(shared_csv, name, rows, first, last, interval):
-    frame, report = read_ohlcv_csv(shared_csv(name))
+def test_real_files_load_as_canonical_frames(real_csv, name, rows, first, last, interval):
+    frame, report = read_ohlcv_csv(real_csv(name))
 
     assert list(frame.columns) == list(OHLCV_COLUMNS)
     assert (frame.dtypes == np.float64).all()
@@ -36,15 +36,15 @@ def test_real_files_load_as_canonical_frames(shared_csv, name, rows, first, last
     assert report.interval == interval
 
 
-def test_sp500_us_dates_are_month_first(shared_csv):
-    frame, _ = read_ohlcv_csv(shared_csv("SP500"))
+def test_sp500_us_dates_are_month_first(real_csv):
+    frame, _ = read_ohlcv_csv(real_csv("SP500"))
 
     assert list(frame.index[:3]) == list(pd.to_datetime(["1999-01-04", "1999-01-05", "1999-01-06"]))
     assert frame.loc["1999-01-04", "close"] == pytest.approx(1228.099976)
 
 
-def test_eurusd_keeps_hours(shared_csv):
-    frame, _ = read_ohlcv_csv(shared_csv("EURUSD"))
+def test_eurusd_keeps_hours(real_csv):
+    frame, _ = read_ohlcv_csv(real_csv("EURUSD"))
 
     assert frame.loc["2017-04-19 10:00", "open"] == pytest.approx(1.07214)
     assert (frame.index.hour != 0).any()
@@ -64,8 +64,8 @@ def test_adjusted_close_scales_prices_only_when_asked(tmp_path):
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
-def test_other_delimiters_read_like_commas(tmp_path, shared_csv, goog, delimiter):
-    text = shared_csv("GOOG").read_text().replace(",", delimiter)
+def test_other_delimiters_read_like_commas(tmp_path, real_csv, goog, delimiter):
+    text = real_csv("GOOG").read_text().replace(",", delimiter)
 
     frame, _ = read_ohlcv_csv(write(tmp_path, text))
 
@@ -80,8 +80,8 @@ def test_semicolon_file_with_decimal_commas(tmp_path):
     assert frame.iloc[0].tolist() == [1.5, 2.25, 1.25, 2.0, 10.0]
 
 
-def test_shuffled_rows_are_sorted(tmp_path, shared_csv, goog):
-    header, *rows = shared_csv("GOOG").read_text().splitlines()
+def test_shuffled_rows_are_sorted(tmp_path, real_csv, goog):
+    header, *rows = real_csv("GOOG").read_text().splitlines()
     shuffled = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))]
 
     frame, _ = read_ohlcv_csv(write(tmp_path, "\n".join([header, *shuffled])))
@@ -174,8 +174,8 @@ def test_excel_workbook(tmp_path):
         read_ohlcv_csv(write(tmp_path, "PK...", "prices.xlsx"))
 
 
-def test_no_header(tmp_path, shared_csv):
-    rows = shared_csv("GOOG").read_text().splitlines()[1:]
+def test_no_header(tmp_path, real_csv):
+    rows = real_csv("GOOG").read_text().splitlines()[1:]
 
     with pytest.raises(WorkbenchError, match=r"bars\.csv has no header row .*2004-08-19.*Add a first line naming"):
         read_ohlcv_csv(write(tmp_path, "\n".join(rows)))
@@ -209,9 +209,9 @@ def test_found_columns_are_shown_without_control_characters_and_cut_short(tmp_pa
         read_ohlcv_csv(path)
 
 
-def test_utf16_text_from_excel_is_read(tmp_path, shared_csv, goog):
+def test_utf16_text_from_excel_is_read(tmp_path, real_csv, goog):
     path = tmp_path / "unicode.txt"
-    path.write_text(shared_csv("GOOG").read_text().replace(",", "\t"), encoding="utf-16")
+    path.write_text(real_csv("GOOG").read_text().replace(",", "\t"), encoding="utf-16")
 
     frame, _ = read_ohlcv_csv(path)
 

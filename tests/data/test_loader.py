@@ -191,8 +191,8 @@ def test_nan_policy_applies_to_downloaded_bars(cache, yahoo, goog, policy, rows,
     assert (loaded.report.nan_rows_dropped, loaded.report.nan_rows_filled) == (dropped, filled)
 
 
-def test_intraday_request_is_clipped_to_what_yahoo_keeps(cache, yahoo, shared_csv):
-    eurusd, _ = read_ohlcv_csv(shared_csv("EURUSD"))
+def test_intraday_request_is_clipped_to_what_yahoo_keeps(cache, yahoo, real_csv):
+    eurusd, _ = read_ohlcv_csv(real_csv("EURUSD"))
     today = pd.Timestamp(date.today())
     yahoo.frames["EURUSD=X"] = eurusd.set_axis(eurusd.index + (today - eurusd.index[-1].normalize()))
     limit = date.today() - timedelta(days=729)

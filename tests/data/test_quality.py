@@ -38,8 +38,8 @@ def test_trading_calendar(year, expected, not_expected):
     assert not set(pd.to_datetime(not_expected)) & set(holidays)
 
 
-def test_intraday_and_monthly_bars_have_no_session_count(shared_csv):
-    _, report = read_ohlcv_csv(shared_csv("EURUSD"))
+def test_intraday_and_monthly_bars_have_no_session_count(real_csv):
+    _, report = read_ohlcv_csv(real_csv("EURUSD"))
 
     assert report.missing_sessions == 0
     assert not any("Missing trading sessions" in line for line in report.summary_lines())
@@ -94,8 +94,8 @@ def test_interval_inference(freq, name):
 
 
 @pytest.mark.parametrize(("file", "name"), [("GOOG", "1d"), ("EURUSD", "1h"), ("BTCUSD", "1mo")])
-def test_interval_inference_on_real_files(shared_csv, file, name):
-    assert read_ohlcv_csv(shared_csv(file))[1].interval == name
+def test_interval_inference_on_real_files(real_csv, file, name):
+    assert read_ohlcv_csv(real_csv(file))[1].interval == name
 
 
 def test_interval_of_one_bar_is_unknown():

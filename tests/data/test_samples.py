@@ -6,8 +6,8 @@ from engine.data.samples import SAMPLE_DIR
 from engine.errors import WorkbenchError
 
 
-def test_bundled_sp500_is_the_shared_file_unchanged(shared_csv):
-    assert (SAMPLE_DIR / "SP500.csv").read_bytes() == shared_csv("SP500").read_bytes()
+def test_bundled_sp500_is_the_shared_file_unchanged(real_csv):
+    assert (SAMPLE_DIR / "SP500.csv").read_bytes() == real_csv("SP500").read_bytes()
 
 
 def test_sources_notice_travels_with_the_sample():
@@ -22,10 +22,10 @@ def test_every_sample_ticker_loads():
         assert len(frame) == report.rows > 0
 
 
-def test_sample_matches_the_shared_file(shared_csv):
+def test_sample_matches_the_shared_file(real_csv):
     frame, report = load_sample("sp500", adjusted=False)
 
-    pd.testing.assert_frame_equal(frame, read_ohlcv_csv(shared_csv("SP500"), adjusted=False)[0])
+    pd.testing.assert_frame_equal(frame, read_ohlcv_csv(real_csv("SP500"), adjusted=False)[0])
     assert report.rows == 5031 and report.interval == "1d"
 
 

@@ -19,8 +19,8 @@ TINY = dict(hidden_size=8, num_layers=1, hidden_layers=(8,), channels=(8,), drop
 
 
 @pytest.fixture(scope="module")
-def bars(shared_data) -> pd.DataFrame:
-    frame = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+def bars(real_data) -> pd.DataFrame:
+    frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
     frame.columns = [c.lower() for c in frame.columns]
     return frame.iloc[:420].astype(float)
 

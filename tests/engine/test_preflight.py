@@ -14,8 +14,8 @@ from models import ModelConfig
 
 
 @pytest.fixture(scope="module")
-def bars(shared_data) -> dict[str, pd.DataFrame]:
-    frame = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+def bars(real_data) -> dict[str, pd.DataFrame]:
+    frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
     frame.columns = [c.lower() for c in frame.columns]
     frame = frame.astype(float)
     return {"LONG": frame.iloc[:600], "SHORT": frame.iloc[:260]}

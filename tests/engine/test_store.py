@@ -29,8 +29,8 @@ CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("lo
 
 
 @pytest.fixture(scope="module")
-def bars(shared_data):
-    frame = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+def bars(real_data):
+    frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
     frame.columns = [c.lower() for c in frame.columns]
     return {"GOOG": frame.iloc[:330].astype(float)}
 

@@ -84,8 +84,8 @@ def test_costs_never_raise_returns(moves, choices, cost, slippage):
     assert paid["equity"].iloc[-1] <= free["equity"].iloc[-1] + 1e-9
 
 
-def test_buy_and_hold_metrics_equal_those_of_the_price_series(shared_data):
-    bars = pd.read_csv(shared_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
+def test_buy_and_hold_metrics_equal_those_of_the_price_series(real_data):
+    bars = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
     bars.columns = [c.lower() for c in bars.columns]
     sim = simulate(bars, pd.Series(1.0, index=bars.index[:-2]), TradingConfig(cost_bps=0, slippage_bps=0))
     stats = trading_metrics(sim.periods, sim.trades, periods_per_year=252)

@@ -18,13 +18,13 @@ def read_bars(path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def goog(shared_data) -> pd.DataFrame:
-    return read_bars(shared_data / "GOOG_daily_2004_2013.csv")
+def goog(real_data) -> pd.DataFrame:
+    return read_bars(real_data / "GOOG_daily_2004_2013.csv")
 
 
 @pytest.fixture(scope="module")
-def btc(shared_data) -> pd.DataFrame:
-    return read_bars(shared_data / "BTCUSD_monthly_2012_2024.csv")
+def btc(real_data) -> pd.DataFrame:
+    return read_bars(real_data / "BTCUSD_monthly_2012_2024.csv")
 
 
 CONFIG = WindowConfig(window=20, horizons=(1, 5), target="log_return")
@@ -154,8 +154,8 @@ def test_segments_hold_exactly_the_samples_whose_targets_fit_in_one_split(n_bars
         assert not any(low <= min(targets) and max(targets) < high for low, high in bounds.values())
 
 
-def test_pooled_tickers_keep_their_own_scalers(goog, shared_data):
-    sp500 = pd.read_csv(shared_data / "SP500_daily_1999_2018.csv", index_col=0)
+def test_pooled_tickers_keep_their_own_scalers(goog, real_data):
+    sp500 = pd.read_csv(real_data / "SP500_daily_1999_2018.csv", index_col=0)
     sp500.index = pd.to_datetime(sp500.index, format="%m/%d/%Y")
     sp500.columns = [c.lower() for c in sp500.columns]
     data = build_windows({"GOOG": goog, "SP500": sp500}, CONFIG)

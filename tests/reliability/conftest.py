@@ -35,15 +35,15 @@ def no_yahoo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def goog(shared_data: Path) -> pd.DataFrame:
+def goog(real_data: Path) -> pd.DataFrame:
     """The first 330 daily GOOG bars (2004-08-19 on), as a canonical OHLCV frame."""
-    return read_ohlcv_csv(shared_data / GOOG_FILE)[0].iloc[:330]
+    return read_ohlcv_csv(real_data / GOOG_FILE)[0].iloc[:330]
 
 
 @pytest.fixture
-def goog_csv(shared_data: Path, tmp_path: Path) -> Path:
+def goog_csv(real_data: Path, tmp_path: Path) -> Path:
     """The same 330 bars as a CSV file the user could import (header + 330 rows of the real file)."""
-    lines = (shared_data / GOOG_FILE).read_text().splitlines()[:331]
+    lines = (real_data / GOOG_FILE).read_text().splitlines()[:331]
     path = tmp_path / "goog.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
