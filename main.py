@@ -191,7 +191,8 @@ def _data_config(args: argparse.Namespace):
 
     tickers = args.ticker or (() if args.csv else DataConfig.tickers)
     return DataConfig(tickers=tuple(tickers), csv_files=tuple(args.csv or ()), start=args.start, end=args.end,
-                      interval=args.interval, adjusted=not args.raw, nan_policy=args.nan_policy)
+                      interval=args.interval, adjusted=not args.raw, nan_policy=args.nan_policy,
+                      calendar=args.calendar)
 
 
 def _run_config(args: argparse.Namespace):
@@ -308,6 +309,9 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
                        "split/dividend-adjusted ones (default %(default)s)")
     group.add_argument("--nan-policy", choices=_choices(DataConfig, "nan_policy"), default=data.nan_policy, help="incomplete bars: "
                        "drop them or fill them from the bar before (default %(default)s)")
+    group.add_argument("--calendar", default=data.calendar, help="exchange calendar for the data-quality check of "
+                       "missing sessions: auto infers XNYS, 24/7 or 24/5 from the bars; or any exchange_calendars "
+                       "name such as XLON or XTKS (default %(default)s)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from engine.backtest import BacktestEvent, FoldDone, walk_forward
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
+from engine.data.quality import with_calendar
 from engine.errors import WorkbenchError
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics
@@ -28,18 +29,22 @@ class LoadedData:
 
 
 def load_data(config: DataConfig, *, cache: MarketCache | None = None) -> LoadedData:
-    """Every ticker and CSV file of the config, validated, clipped to the config's dates."""
+    """Every ticker and CSV file of the config, validated, clipped to the config's dates.
+
+    Each report checks missing sessions against the config's calendar.
+    """
     start, end = (date.fromisoformat(d) if d else None for d in (config.start, config.end))
     bars, reports, notices = {}, {}, []
     if config.tickers:
         for series in load_tickers(config.tickers, start=start, end=end, interval=config.interval,
                                    adjusted=config.adjusted, cache=cache, nan_policy=config.nan_policy):
-            bars[series.ticker], reports[series.ticker] = series.frame, series.report
+            bars[series.ticker] = series.frame
+            reports[series.ticker] = with_calendar(series.report, series.frame, config.calendar)
             notices += [series.notice] if series.notice else []
     for path in config.csv_files:
         frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
         name = Path(path).stem.upper()
-        bars[name], reports[name] = frame.loc[config.start:config.end], report
+        bars[name], reports[name] = frame.loc[config.start:config.end], with_calendar(report, frame, config.calendar)
     return LoadedData(bars, reports, tuple(notices))
 
 

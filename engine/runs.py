@@ -8,6 +8,7 @@ from datetime import date
 from typing import ClassVar, Literal
 
 from engine.config import DictConfig
+from engine.data.quality import AUTO_CALENDAR, check_calendar
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.trading import TradingConfig
@@ -32,6 +33,7 @@ class DataConfig(DictConfig):
     interval: str = "1d"  # Yahoo interval: 1d, 1wk, 1mo, 1h, ...
     adjusted: bool = True  # split/dividend-adjusted prices
     nan_policy: Literal["drop", "ffill"] = "drop"  # what to do with incomplete bars
+    calendar: str = AUTO_CALENDAR  # exchange calendar of the missing-sessions check: auto, XNYS, XLON, 24/5, ...
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tickers", tuple(self.tickers))
@@ -43,6 +45,7 @@ class DataConfig(DictConfig):
                 raise WorkbenchError(f"Cannot read the {name} date {value!r}: write it as YYYY-MM-DD, e.g. 2015-01-31.")
         if self.nan_policy not in ("drop", "ffill"):
             raise WorkbenchError(f"Unknown missing-value policy {self.nan_policy!r}: choose drop or ffill.")
+        object.__setattr__(self, "calendar", check_calendar(self.calendar))  # its message lists how to find the names
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,14 @@ def test_expected_errors_exit_non_zero_with_one_line_and_no_traceback(args, mess
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_an_unknown_calendar_exits_non_zero_with_one_line(real_data):
+    csv = real_data / "GOOG_daily_2004_2013.csv"
+    result = subprocess.run([sys.executable, "main.py", "data", "--csv", str(csv), "--calendar", "NOPE"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: Unknown exchange calendar 'NOPE'") and result.stderr.count("\n") == 1
+
+
 def _options(command: str) -> list[argparse.Action]:
     commands = next(action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction))
     return [action for action in commands.choices[command]._actions if action.dest != "help"]

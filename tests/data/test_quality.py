@@ -4,45 +4,16 @@ import pytest
 
 from engine.data import read_ohlcv_csv
 from engine.data.frame import empty_ohlcv
-from engine.data.quality import NYSECalendar, build_report, infer_interval
+from engine.data.quality import build_report, infer_interval
 
 PRICES = ["open", "high", "low", "close"]
-
-
-def test_goog_gaps_are_the_one_off_closures(goog):
-    report = build_report(goog, "GOOG")
-
-    # Ford's day of mourning and hurricane Sandy: closures the approximate calendar does not know
-    assert report.missing_sessions == 3
-    assert report.missing_examples == tuple(pd.to_datetime(["2007-01-02", "2012-10-29", "2012-10-30"]))
 
 
 def test_removed_days_are_reported_missing(goog):
     report = build_report(goog.drop(pd.to_datetime(["2005-03-01", "2005-03-02"])), "GOOG")
 
-    assert report.missing_sessions == 5
-    assert report.missing_examples[:2] == tuple(pd.to_datetime(["2005-03-01", "2005-03-02"]))
-
-
-@pytest.mark.parametrize(
-    ("year", "expected", "not_expected"),
-    [
-        (2021, ["2021-12-24", "2021-04-02", "2021-01-18"], ["2021-06-18", "2021-12-31"]),  # no Juneteenth yet
-        (2022, ["2022-06-20", "2022-04-15", "2022-07-04", "2022-11-24", "2022-12-26"], ["2022-12-23"]),
-    ],
-)
-def test_trading_calendar(year, expected, not_expected):
-    holidays = NYSECalendar().holidays(f"{year}-01-01", f"{year}-12-31")
-
-    assert set(pd.to_datetime(expected)) <= set(holidays)
-    assert not set(pd.to_datetime(not_expected)) & set(holidays)
-
-
-def test_intraday_and_monthly_bars_have_no_session_count(real_csv):
-    _, report = read_ohlcv_csv(real_csv("EURUSD"))
-
-    assert report.missing_sessions == 0
-    assert not any("Missing trading sessions" in line for line in report.summary_lines())
+    assert report.missing_sessions == 2
+    assert report.missing_examples == tuple(pd.to_datetime(["2005-03-01", "2005-03-02"]))
 
 
 @pytest.mark.parametrize("ratio", [1 / 2, 1 / 3, 1 / 4, 2.0, 10.0])
@@ -107,7 +78,7 @@ def test_summary_lines_for_goog(goog):
 
     assert lines == [
         "GOOG: 2148 bars (1d) from 2004-08-19 to 2013-03-01",
-        "Missing trading sessions (approximate NYSE calendar): 3, e.g. 2007-01-02, 2012-10-29, 2012-10-30",
+        "Missing trading sessions (XNYS calendar, inferred from the bars): 0",
         "Rows with missing or infinite values dropped: 2",
         "Unusually large moves (robust z > 10): 1, e.g. 2008-04-18. Check that they are real.",
         "a caller's warning",
