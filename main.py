@@ -57,29 +57,32 @@ def _train(args: argparse.Namespace) -> int:
     from engine.checkpoints import save_model
     from engine.files import write_atomically
     from engine.pipeline import evaluate_on_test, load_data, train_models
-    from engine.windows import build_windows
+    from engine.pooling import pooled_windows
 
     config = _run_config(args)
     loaded = load_data(config.data)
     for notice in loaded.notices:
         print(f"note: {notice}")
-    data = build_windows(loaded.bars, config.windows)
+    data = pooled_windows(loaded.bars, config.windows)
     print(f"windows: {len(data.train)} train / {len(data.val)} validation / {len(data.test)} test samples of "
           f"{config.windows.window} bars × {len(config.windows.features)} features")
     trained = train_models(config, data, on_event=_print_event)
     out = Path(args.out)
     summary = {}
     for label, model in trained.items():
-        save_model(out / label, model.model, model.model_config, input_shape=model.input_shape,
-                   n_outputs=model.n_outputs, classification=model.classification,
-                   extra={"run_config": config.to_dict()})
-        summary[label] = {"outcome": model.outcome.reason, "epochs_run": model.outcome.epochs_run,
-                          "best_epoch": model.outcome.best_epoch, "best_validation_loss": model.outcome.best_loss,
-                          "device": model.outcome.device, "test": evaluate_on_test(model, data, config)}
+        outcome = model.outcome
+        if outcome.trained:  # else it holds its initial weights: nothing to save or score
+            save_model(out / label, model.model, model.model_config, input_shape=model.input_shape,
+                       n_outputs=model.n_outputs, classification=model.classification,
+                       extra={"run_config": config.to_dict()})
+        summary[label] = {"outcome": outcome.reason, "message": outcome.message, "epochs_run": outcome.epochs_run,
+                          "best_epoch": outcome.best_epoch, "best_validation_loss": outcome.best_loss,
+                          "device": outcome.device,
+                          "test": evaluate_on_test(model, data, config) if outcome.trained else None}
     write_atomically(out / "run.json", lambda file: file.write(config.to_json()))
     write_atomically(out / "summary.json", lambda file: json.dump(summary, file, indent=2))
     _print_summary(summary)
-    print(f"wrote {out / 'run.json'}, {out / 'summary.json'} and a model folder per architecture in {out}")
+    print(f"wrote {out / 'run.json'}, {out / 'summary.json'} and a model folder per trained architecture in {out}")
     return 0
 
 
@@ -176,10 +179,12 @@ def _print_event(label: str, event) -> None:
 
 
 def _print_summary(summary: dict) -> None:
-    names = list(next(iter(summary.values()))["test"]) if summary else []
+    scored = [row["test"] for row in summary.values() if row["test"] is not None]
+    names = list(scored[0]) if scored else []
     print("\ntest split: " + " | ".join(["model", *names]))
     for label, row in summary.items():
-        print(f"  {label}: " + " | ".join(_metric_text(row["test"][name]) for name in names))
+        scores = row["message"] if row["test"] is None else " | ".join(_metric_text(row["test"][n]) for n in names)
+        print(f"  {label}: {scores}")
 
 
 def _metric_text(value: float) -> str:

@@ -61,6 +61,7 @@ class TrainingEnded:
     device: str
     captured: bool  # the CUDA-graph step was used
     message: str
+    trained: bool  # an epoch completed, or the weights came from a warm start: there is a model to score
 
 
 TrainEvent = BatchProgress | EpochReport | TrainingEnded
@@ -183,14 +184,15 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
                              elapsed / epoch * (config.epochs - epoch), best_epoch, learning_rate != lr_before)
         history.append(report)
         emit(report)
-        if config.patience and epoch - best_epoch >= config.patience:
-            reason = "early_stopping"
+        if config.patience and epoch - best_epoch >= config.patience and epoch < config.epochs:
+            reason = "early_stopping"  # only when it ends the fit before its last epoch
             break
 
     model.load_state_dict(best_state)
     optimizer.zero_grad(set_to_none=True)  # the returned model holds no gradients (nor a CUDA graph's memory)
-    outcome = TrainingEnded(reason, len(history), best_epoch, best_loss, str(device),
-                            use_graph and runner.captured, _outcome_message(reason, best_epoch, len(history)))
+    trained = bool(history) or warm
+    outcome = TrainingEnded(reason, len(history), best_epoch, best_loss, str(device), use_graph and runner.captured,
+                            _outcome_message(reason, best_epoch, len(history), trained), trained)
     emit(outcome)
     return tuple(history), outcome
 
@@ -291,7 +293,11 @@ def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return copy.deepcopy(model.state_dict())
 
 
-def _outcome_message(reason: StopReason, best_epoch: int, epochs_run: int) -> str:
+def _outcome_message(reason: StopReason, best_epoch: int, epochs_run: int, trained: bool) -> str:
+    remedy = "Lower the learning rate, turn on gradient clipping, or scale the data."
+    if not trained:
+        return {"cancelled": "Not trained: cancelled before its first epoch.",
+                "diverged": f"Not trained: the loss became NaN or infinite in its first epoch. {remedy}"}[reason]
     epochs = f"{epochs_run} epoch{'s' * (epochs_run != 1)}"
     kept = (f"the weights of epoch {best_epoch}" if best_epoch else
             "the weights it started from, as no epoch improved on them")
@@ -299,6 +305,5 @@ def _outcome_message(reason: StopReason, best_epoch: int, epochs_run: int) -> st
         "completed": f"Trained {epochs}; kept {kept}.",
         "early_stopping": f"Stopped early after {epochs}; kept {kept}.",
         "cancelled": f"Cancelled after {epochs_run} full epoch{'s' * (epochs_run != 1)}; kept {kept}.",
-        "diverged": (f"The loss became NaN or infinite in epoch {epochs_run + 1}; kept {kept}. Lower the learning "
-                     "rate, turn on gradient clipping, or scale the data."),
+        "diverged": f"The loss became NaN or infinite in epoch {epochs_run + 1}; kept {kept}. {remedy}",
     }[reason]

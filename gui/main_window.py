@@ -318,7 +318,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _revalidate(self) -> None:
         """What stops Train (self.train_problems) and Train & Backtest (self.backtest_problems), and both
-        (self.problems): wrong values first, then series too short for these settings, then the engine load."""
+        (self.problems): wrong values first, then series too short for these settings (or, for Train, of
+        different bar intervals), then the engine load."""
+        from engine.pooling import interval_problem
         from engine.preflight import size_problem
 
         problems = self.data_panel.errors() + self._load_failures()
@@ -331,7 +333,8 @@ class MainWindow(QMainWindow):
                 problems.append(str(error))
             else:
                 dates = self._loaded_dates()
-                train_only = [p for p in [size_problem(config, dates, walk_forward=False)] if p]
+                pooled = [interval_problem(dates), size_problem(config, dates, walk_forward=False)]
+                train_only = [p for p in pooled if p]
                 backtest_only = [p for p in [size_problem(config, dates, walk_forward=True)] if p]
         if not self.engine_ready:
             problems.append(self._engine_failure or _LOADING)
@@ -598,17 +601,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {len(paths)} CSV files to {directory}", 6000)
         return paths
 
-    @Slot(str, object, object)
-    def open_backtest(self, label: str, config, result) -> None:
-        """Show a finished run (from the Compare tab) on the Backtest tab, with its price chart once loaded."""
+    @Slot(str, object, object, object)
+    def open_backtest(self, label: str, config, result, shown: tuple[str, str, int] | None = None) -> None:
+        """Show a finished run (from the Compare tab) on the Backtest tab, with its price chart once loaded;
+        `shown`: the (ticker, model, horizon) to show first, e.g. the leaderboard row's."""
         self.backtest_view.show_run(config, result)
+        if shown is not None:
+            self.backtest_view.select(*shown)
         self.backtest_shown = (label, result)
         self.tabs.setCurrentWidget(self.backtest_view)
         self.log(f"Opened {label} on the Backtest tab")
 
         def loaded(bars) -> None:
             if self.backtest_shown is not None and self.backtest_shown[1] is result:
+                picked = self.backtest_view.selection()  # still the row's, unless the user chose another since
                 self.backtest_view.show_run(config, result, bars)
+                self.backtest_view.select(*picked)
 
         from gui.tasks import load_bars
 
@@ -711,8 +719,9 @@ class MainWindow(QMainWindow):
                      f"(timed {event.steps_timed} steps per model)")
         elif isinstance(event, ModelEvaluated):
             self.training_view.on_evaluated(event)
-            shown = ", ".join(f"{name} {number(value)}" for name, value in event.metrics.items())
-            self.log(f"Run {run}: {event.label} on the test split: {shown}")
+            if event.metrics:  # an untrained model has none: its TrainingEnded message was logged
+                shown = ", ".join(f"{name} {number(value)}" for name, value in event.metrics.items())
+                self.log(f"Run {run}: {event.label} on the test split: {shown}")
 
     def _fold_training(self, run: int, event) -> None:
         """Training inside a fold: the Training tab keeps each model's losses per fold, the current one in front."""

@@ -111,10 +111,10 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
 def estimate_run(config, emit: Emit, should_stop: ShouldStop) -> TimeEstimate:
     """Load and window the data as a run would, then time a few real train steps per model."""
     from engine.pipeline import load_data
-    from engine.windows import build_windows
+    from engine.pooling import pooled_windows
 
     emit(Stage("Loading data"))
-    data = build_windows(load_data(config.data).bars, config.windows)
+    data = pooled_windows(load_data(config.data).bars, config.windows)
     emit(Stage("Timing a few training steps"))
     return estimate_training(config, data, should_stop)
 
@@ -158,14 +158,14 @@ def estimate_training(config, data, should_stop: ShouldStop) -> TimeEstimate:
 def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     """A whole run: load, window, estimate, train every model, evaluate each on the test split."""
     from engine.pipeline import evaluate_on_test, load_data, train_models
-    from engine.windows import build_windows
+    from engine.pooling import pooled_windows
 
     emit(Stage("Loading data"))
     loaded = load_data(config.data)
     for notice in loaded.notices:
         emit(Notice(notice))
     emit(Stage("Building windows"))
-    data = build_windows(loaded.bars, config.windows)
+    data = pooled_windows(loaded.bars, config.windows)
     emit(WindowsReady(len(data.train), len(data.val), len(data.test), config.windows.window,
                       len(config.windows.features)))
     if should_stop():
@@ -181,9 +181,11 @@ def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     else:
         emit(Stage("Evaluating on the test split"))
         for label, model in trained.items():
-            metrics[label] = evaluate_on_test(model, data, config)
-            emit(ModelEvaluated(label, metrics[label]))
-    return RunResult(config, trained, metrics, cancelled=should_stop())
+            if model.outcome.trained:  # else it still holds its initial weights: a row without scores
+                metrics[label] = evaluate_on_test(model, data, config)
+            emit(ModelEvaluated(label, metrics.get(label, {})))
+    fitted = {label: model for label, model in trained.items() if model.outcome.trained}
+    return RunResult(config, fitted, metrics, cancelled=should_stop())
 
 
 def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) -> BacktestOutcome:

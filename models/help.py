@@ -125,12 +125,15 @@ HELP: dict[str, str] = {
     "epochs": (
         "How many full passes over the training data. Too few and the model underfits; too many "
         "and it memorises the training data. Early stopping (patience) guards against that, so "
-        "this is mostly an upper limit."
+        "this is mostly an upper limit. In Train & Backtest, warm-started retrains run the warm "
+        "epochs instead."
     ),
     "patience": (
         "Early stopping: stop when the validation loss has not improved for this many epochs and "
         "keep the best weights seen. Too small stops on a noisy blip before learning finishes; "
-        "too large wastes time and lets overfitting run on."
+        "too large wastes time and lets overfitting run on. In Train & Backtest the loss is "
+        "measured on each fold's early-stopping share, and warm-started retrains keep a patience "
+        "of their own."
     ),
     "optimizer": (
         "The rule that turns gradients into weight updates. Adam adapts the step size for each "
@@ -169,11 +172,15 @@ HELP: dict[str, str] = {
     ),
     "val_fraction": (
         "The share of bars, after the training bars, held out to choose the best epoch and stop "
-        "early. Too small and that choice is noisy; too large leaves less to train on."
+        "early; no model trains on them. Too small and that choice is noisy; too large leaves less "
+        "to train on. Acts in Train (the fixed split) only: the walk-forward folds of Train & "
+        "Backtest hold out their early-stopping share instead."
     ),
     "test_fraction": (
         "The share of the most recent bars kept unseen until the end, to score the model honestly. "
-        "Nothing is fitted on them, not even the scalers."
+        "Nothing is fitted on them, not even the scalers. Validation and test together may take at "
+        "most 80% of the bars. Acts in Train only: Train & Backtest scores every fold on the bars "
+        "after its training span."
     ),
     "scaler": (
         "How features and targets are rescaled before training, fitted on the training bars only: "

@@ -47,30 +47,15 @@ from models import HELP
 
 _WINDOW_FIELDS = {f.name for f in fields(WindowConfig)}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
-# The walk-forward form's fields carry this prefix: WalkForwardConfig and WindowConfig both have val_fraction.
+# The walk-forward form's fields carry this prefix (it names them in saved settings); field() also takes the plain name.
 _WF = "wf_"
 _WALK_FIELDS = {_WF + f.name for f in fields(WalkForwardConfig)}
 _TRADING_FIELDS = {f.name for f in fields(TradingConfig)}
 _EXECUTIONS = {"next_open": "Trade at the next bar's open", "next_close": "Trade at the next bar's close"}
 _EXECUTION_LABELS = {"next_open": "Next bar's open", "next_close": "Next bar's close"}
 
-# Help for the settings models.HELP does not cover yet.
-_MORE_HELP = {
-    "target": "What the models predict at each horizon. " + " ".join(f"'{k}': {v}" for k, v in TARGETS.items()),
-    "features": "The columns each bar contributes to a window. " + " ".join(f"'{k}': {v}" for k, v in FEATURES.items()),
-    "val_fraction": ("Share of the bars, right after the training bars, used to pick the best epoch and to stop "
-                     "early. The models never train on them."),
-    "test_fraction": ("Share of the most recent bars held back until the end, to measure each model on data it "
-                      "never saw. Validation and test together may take at most 80% of the bars."),
-    "scaler": ("How inputs and targets are rescaled before training, fitted on each series' training bars only: "
-               "'standard' to mean 0 and spread 1, 'minmax' to the range 0..1, 'none' keeps raw values (prices in "
-               "the thousands make training slow and unstable)."),
-    "seed": "Starting point of the random numbers (initial weights, batch order). The same seed and settings "
-            "train the same model again.",
-    "device": "Where training runs. 'auto' picks a CUDA GPU, then an Apple GPU, then the CPU.",
-    "lr_patience": "Epochs without validation improvement before the learning rate is cut by the factor below. "
-                   "0 turns the cuts off.",
-    "lr_factor": "What each learning-rate cut multiplies the learning rate by: 0.5 halves it.",
+# The walk-forward and trading settings: what each does in Train & Backtest, the only mode that uses them.
+_BACKTEST_HELP = {
     "initial_train": "Bars the first model trains on before the backtest makes its first prediction "
                      "(1260 daily bars are about 5 years). Only bars before each prediction are ever used.",
     "retrain_every": "Bars between retrains: after this many predictions the models train again on everything "
@@ -80,13 +65,32 @@ _MORE_HELP = {
     "warm_start": "Start each retrain from the previous fold's weights, for a few epochs (below), instead of "
                   "from scratch: several times faster, with about the same error.",
     "warm_epochs": "Epochs of a warm-started retrain. The first fold always trains for the full epochs.",
+    "early_stop_fraction": "Share of each fold's training bars, the latest ones, held out to pick the best epoch "
+                           "and stop early; the fold's model never trains on them. It must stay below 0.5; 0 holds "
+                           "none back, and early stopping then watches the training loss. Walk-forward folds use "
+                           "this share, not the Validation share of the split.",
     "threshold": "Predicted return needed to take a position: 0.001 means the model must expect more than 0.1%. "
                  "Smaller predictions stay flat, which saves costs on weak signals.",
     "long_only": "Only buy: a predicted fall means holding cash instead of going short.",
+    "position_size": "Fraction of the equity each position holds, above 0 and at most 1: at 0.5 the shares bought "
+                     "(or sold short) are worth half the equity at entry and the rest stays in cash. Gains, "
+                     "losses and costs scale with it.",
     "cost_bps": "Commission per side, in basis points of the traded value (1 bp = 0.01%).",
     "slippage_bps": "Price slippage per side, in basis points: how much worse than the quoted price you fill.",
     "execution": "When a signal formed at a bar's close is traded: at the next bar's open or at its close. "
                  "Never at the close the signal was formed on, which no trader could have had.",
+    "initial_capital": "The money the backtest starts with. The equity curves and the final equity start from "
+                       "it; returns and ratios do not depend on it.",
+    "risk_free_rate": "Annual risk-free rate as a fraction (0.02 = 2%): Sharpe, Sortino and alpha measure the "
+                      "return above it, at (1 + rate)^(1 / periods a year) − 1 per period. 0 compares with cash "
+                      "that earns nothing.",
+}
+
+# Help for the settings models.HELP does not cover.
+_MORE_HELP = {
+    "target": "What the models predict at each horizon. " + " ".join(f"'{k}': {v}" for k, v in TARGETS.items()),
+    "features": "The columns each bar contributes to a window. " + " ".join(f"'{k}': {v}" for k, v in FEATURES.items()),
+    **{name: f"{text} Acts in Train & Backtest only." for name, text in _BACKTEST_HELP.items()},
 }
 
 
@@ -171,6 +175,8 @@ class RunPanel(QWidget):
         self.walk_forward.add(_WF + "warm_start", "Warm start", QCheckBox("from the last fold's weights"),
                               _help("warm_start"))
         self.walk_forward.add(_WF + "warm_epochs", "Warm epochs", spin(0, 100_000, f.warm_epochs), _help("warm_epochs"))
+        self.walk_forward.add(_WF + "early_stop_fraction", "Early-stopping share",
+                              double_spin(0, 0.95, f.early_stop_fraction), _help("early_stop_fraction"))
         write(self.walk_forward.fields[_WF + "warm_start"], f.warm_start)
         warm = self.walk_forward.fields[_WF + "warm_start"]
         warm.toggled.connect(self.walk_forward.fields[_WF + "warm_epochs"].setEnabled)
@@ -178,11 +184,17 @@ class RunPanel(QWidget):
         self.trading.add("threshold", "Signal threshold", double_spin(0, 1, c.threshold, step=0.0005, decimals=4),
                          _help("threshold"))
         self.trading.add("long_only", "Long only", QCheckBox("no short positions"), _help("long_only"))
+        self.trading.add("position_size", "Position size", double_spin(0, 1, c.position_size),
+                         _help("position_size"))
         self.trading.add("cost_bps", "Costs (bps/side)", double_spin(0, 1000, c.cost_bps, step=0.5, decimals=1),
                          _help("cost_bps"))
         self.trading.add("slippage_bps", "Slippage (bps/side)",
                          double_spin(0, 1000, c.slippage_bps, step=0.5, decimals=1), _help("slippage_bps"))
         self.trading.add("execution", "Execution", combo(_EXECUTIONS, c.execution, _EXECUTIONS, _EXECUTION_LABELS), _help("execution"))
+        self.trading.add("initial_capital", "Initial capital",
+                         double_spin(0, 1e12, c.initial_capital, step=1000, decimals=0), _help("initial_capital"))
+        self.trading.add("risk_free_rate", "Risk-free (annual)",
+                         double_spin(-1, 1, c.risk_free_rate, step=0.005, decimals=4), _help("risk_free_rate"))
         write(self.trading.fields["long_only"], c.long_only)
         self.show_advanced = QToolButton()
         self.show_advanced.setText("Advanced training settings")
@@ -206,7 +218,8 @@ class RunPanel(QWidget):
         layout.addWidget(self.show_advanced)
         layout.addWidget(self.advanced)
         self.advanced.sigChanged.connect(self.sigChanged.emit)
-        for title, form in (("Walk-forward (Train & Backtest)", self.walk_forward), ("Trading", self.trading)):
+        for title, form in (("Walk-forward (Train & Backtest)", self.walk_forward),
+                            ("Trading (Train & Backtest)", self.trading)):
             layout.addSpacing(4)
             heading = QLabel(title)
             heading.setProperty("role", "heading")
@@ -236,7 +249,7 @@ class RunPanel(QWidget):
         return TrainConfig(**{k: v for k, v in self._values().items() if k in _TRAIN_FIELDS})
 
     def walk_forward_config(self) -> WalkForwardConfig:
-        """The walk-forward settings; the warm-start patience and validation share keep the engine's defaults."""
+        """The walk-forward settings; the warm-start patience keeps the engine's default."""
         return WalkForwardConfig(**_arguments(self._values(), _WALK_FIELDS))
 
     def trading_config(self) -> TradingConfig:

@@ -53,12 +53,15 @@ from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import seconds
 from gui.views.metric_rules import (
     LEADERBOARD_METRICS,
+    NAIVE_VALUE,
+    NEUTRAL,
     best_mask,
     better,
     format_mean_std,
     format_metric,
     goodness,
     metric_order,
+    neutral,
 )
 
 if TYPE_CHECKING:
@@ -284,7 +287,8 @@ class CompareView(QWidget):
     title = "Compare"
     sigRerunRequested = Signal(object)  # the RunConfig to run again
     sigExportRequested = Signal(str, object)  # run label, BacktestResult: write engine.results.export_csv
-    sigOpenRequested = Signal(str, object, object)  # run label, RunConfig, BacktestResult: show in the Backtest tab
+    # run label, RunConfig, BacktestResult, the row's (ticker, model, horizon): show it in the Backtest tab
+    sigOpenRequested = Signal(str, object, object, object)
     sigRunDeleted = Signal(str)  # the deleted run's key ("#12" for stored run 12)
 
     def __init__(self, parent: QWidget | None = None):
@@ -682,7 +686,7 @@ class CompareView(QWidget):
         wanted: list[tuple[tuple, str, int]] = []  # curve key, legend name, colour index
         for i, row in enumerate(self._selected_source_rows()):
             members = frame.at[row, "members"]
-            ticker, model, horizon = frame.at[row, "Ticker"], frame.at[row, "Model"], int(frame.at[row, "Horizon"])
+            ticker, model, horizon = self._shown_in(row)
             for member in members:
                 name = f"{self._runs[member].label} · {model} · {horizon}-bar" if member in self._runs else ""
                 wanted.append(((member, ticker, model, horizon), name, i))
@@ -826,7 +830,9 @@ class CompareView(QWidget):
         for c, m in enumerate(models):
             table.horizontalHeaderItem(c).setToolTip(m)
         rule = better(metric)
-        place = goodness(grid.ravel(), rule).reshape(grid.shape)
+        naive = grid[:, [models.index(_NAIVE)]] if _NAIVE in models else np.full((len(horizons), 1), np.nan)
+        centre = neutral(metric, np.broadcast_to(naive, grid.shape).ravel())
+        place = goodness(grid.ravel(), rule, centre).reshape(grid.shape)
         theme = self._theme
         for r in range(len(horizons)):
             for c in range(len(models)):
@@ -839,8 +845,7 @@ class CompareView(QWidget):
         header_height = table.horizontalHeader().sizeHint().height()
         table.setFixedHeight(header_height + sum(table.rowHeight(r) for r in range(table.rowCount()))
                              + 2 * table.frameWidth() + 2)
-        scale = {"higher": "green is better (higher)", "lower": "green is better (lower)"}.get(
-            rule or "", "shaded by size (neither higher nor lower is better)")
+        scale = _heat_scale(rule, None if centre is None else NEUTRAL[metric])
         only = f" · {tickers[0]} shown of {len(tickers)} series" if len(tickers) > 1 else ""
         self.heat_hint.setText(f"{metric} of {run.label}: {scale}; — where a baseline has no such metric{only}.")
 
@@ -864,7 +869,12 @@ class CompareView(QWidget):
         row = self.proxy.mapToSource(index).row()
         run = self._runs.get(self.model.frame.at[row, "key"])
         if run is not None:
-            self.sigOpenRequested.emit(run.label, run.config, run.result)
+            self.sigOpenRequested.emit(run.label, run.config, run.result, self._shown_in(row))
+
+    def _shown_in(self, row: int) -> tuple[str, str, int]:
+        """The (ticker, model, horizon) a source row of the leaderboard shows."""
+        frame = self.model.frame
+        return str(frame.at[row, "Ticker"]), str(frame.at[row, "Model"]), int(frame.at[row, "Horizon"])
 
     @Slot()
     def delete_current(self) -> bool:
@@ -932,6 +942,17 @@ def _float(value) -> float:
         return math.nan
 
 
+def _heat_scale(rule, centre) -> str:
+    """The heatmap's colour scale in words: where it turns from red to green, and which way is better."""
+    if rule is None:
+        return "shaded by size (neither higher nor lower is better)"
+    if centre == NAIVE_VALUE:
+        return f"green beats the naive forecast, red falls short of it ({rule} is better)"
+    if centre is not None:
+        return f"green is better than {centre:g}, red worse ({rule} is better)"
+    return f"green is the best of these cells, red the worst ({rule} is better)"
+
+
 def _tint(colour: str, alpha: float) -> QColor:
     c = QColor(colour)
     c.setAlphaF(alpha)
@@ -946,11 +967,14 @@ def _mix(colour: str, background: str, amount: float) -> str:
 
 
 def _heat(place: float, rule, theme: Theme) -> str:
-    """A cell colour: red (worst) through the table colour to green (best); accent shades without a rule."""
+    """A cell colour: red (worst) through the table colour (0.5, e.g. the neutral value) to green (best);
+    accent shades without a rule."""
     if not np.isfinite(place):
         return theme.base
     if rule is None:
         return _mix(theme.accent, theme.base, 0.1 + 0.45 * place)
-    if place >= 0.5:
+    if place > 0.5:
         return _mix(theme.success, theme.base, 0.08 + 0.55 * (place - 0.5) * 2)
-    return _mix(theme.error, theme.base, 0.08 + 0.5 * (0.5 - place) * 2)
+    if place < 0.5:
+        return _mix(theme.error, theme.base, 0.08 + 0.5 * (0.5 - place) * 2)
+    return theme.base

@@ -16,6 +16,7 @@ Better = Literal["higher", "lower"] | None
 # Drawdowns are stored negative (-20 means a 20 % fall), so for them the higher value, nearer 0, is better.
 BETTER: dict[str, Better] = {
     "Return [%]": "higher",
+    "Return Before Costs [%]": "higher",
     "Buy & Hold Return [%]": None,
     "Return (Ann.) [%]": "higher",
     "CAGR [%]": "higher",
@@ -52,6 +53,19 @@ BETTER: dict[str, Better] = {
     "Up Precision": "higher",
     "Up Recall": "higher",
     "Up F1": "higher",
+}
+
+# Where a heatmap's colours turn from bad to good: what doing nothing scores (no gain, a coin flip, the
+# no-change forecast's ratio of 1), or NAIVE_VALUE: the no-change forecast's own value for the same series and
+# horizon (errors in the target's units). Metrics without an entry are shaded from the worst cell to the best.
+NAIVE_VALUE = "naive"
+NEUTRAL: dict[str, float | str] = {
+    "Return [%]": 0.0, "Return Before Costs [%]": 0.0, "Return (Ann.) [%]": 0.0, "CAGR [%]": 0.0,
+    "Sharpe Ratio": 0.0, "Sortino Ratio": 0.0, "Calmar Ratio": 0.0, "Alpha [%]": 0.0,
+    "Best Trade [%]": 0.0, "Worst Trade [%]": 0.0, "Avg. Trade [%]": 0.0, "Expectancy [%]": 0.0,
+    "Profit Factor": 1.0, "Win Rate [%]": 50.0,
+    "Theil's U": 1.0, "MASE": 1.0, "R²": 0.0, "Correlation": 0.0, "Directional Accuracy [%]": 50.0,
+    "MAE": NAIVE_VALUE, "RMSE": NAIVE_VALUE, "MAPE [%]": NAIVE_VALUE,
 }
 
 # Metrics of single trades: a column with fewer trades than this is not ranked on them (Buy & Hold's one trade
@@ -93,19 +107,37 @@ def best_mask(values: np.ndarray, rule: Better, trades: np.ndarray | None = None
     return finite & np.isclose(values, target, rtol=1e-12, atol=0.0)
 
 
-def goodness(values: np.ndarray, rule: Better) -> np.ndarray:
+def goodness(values: np.ndarray, rule: Better, neutral: float | np.ndarray | None = None) -> np.ndarray:
     """Each finite value's place between the worst (0) and the best (1) of them; NaN where undefined.
 
-    Only for colouring a heatmap. Without a rule, 0 is the smallest value and 1 the largest.
+    Only for colouring a heatmap. With a rule and a `neutral` value (one, or one per value), the scale
+    diverges from it: 0.5 is the neutral, better values lie above and worse below, scaled by the largest
+    distance from it, so a loss never lands on the good side. Otherwise the values are ranked from the worst
+    (0) to the best (1) of them; without a rule, 0 is the smallest value and 1 the largest.
     """
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
     out = np.full(len(values), np.nan)
     if not finite.any():
         return out
+    if rule is not None and neutral is not None:
+        gain = (values - neutral) * (1.0 if rule == "higher" else -1.0)
+        reach = np.abs(gain[finite]).max() or 1.0
+        out[finite] = 0.5 + 0.5 * gain[finite] / reach
+        return out
     low, high = values[finite].min(), values[finite].max()
     out[finite] = 0.5 if high == low else (values[finite] - low) / (high - low)
     return 1.0 - out if rule == "lower" else out
+
+
+def neutral(metric: str, naive: np.ndarray) -> float | np.ndarray | None:
+    """The value `metric` turns from bad to good at (NEUTRAL): a number, the no-change forecast's values
+    `naive` (one per value coloured), or None when it has none (or the naive values are missing)."""
+    centre = NEUTRAL.get(metric)
+    if centre != NAIVE_VALUE:
+        return centre
+    naive = np.asarray(naive, dtype=np.float64)
+    return naive if np.isfinite(naive).all() else None
 
 
 def metric_order(columns) -> list[str]:

@@ -33,6 +33,22 @@ _FADED_ALPHA = 0.3  # earlier folds' curves: see-through and thin, under the cur
 _FIXED_COLUMNS = ("Run · model", "Outcome", "Epochs", "Best epoch", "Best loss")
 
 
+_STOPPED = {"completed": "done", "early_stopping": "stopped early", "cancelled": "cancelled", "diverged": "diverged"}
+_NOT_TRAINED = {"cancelled": "not trained (cancelled before its first epoch)",
+                "diverged": "not trained (diverged in its first epoch)"}
+
+
+def _outcome_words(ended, *, detailed: bool = False) -> str:
+    """How a fit ended, in a few words (engine.train.TrainingEnded); `detailed` adds its epochs and weights kept."""
+    if not ended.trained:
+        return _NOT_TRAINED[ended.reason]
+    words = _STOPPED.get(ended.reason, ended.reason)
+    if not detailed:
+        return words
+    kept = f"best epoch {ended.best_epoch}" if ended.best_epoch else "kept its starting weights"
+    return f"{words} after {count(ended.epochs_run, 'epoch')} · {kept}"
+
+
 class _Trace:
     """One model's curves and markers (of one fold, in a backtest): created once, then refilled with setData."""
 
@@ -441,10 +457,7 @@ class TrainingView(QWidget):
             row.ended = inner
             if inner.reason != "cancelled":
                 row.bar.setValue(1000)
-            words = {"completed": "done", "early_stopping": "stopped early", "cancelled": "cancelled",
-                     "diverged": "diverged"}.get(inner.reason, inner.reason)
-            kept = f"best epoch {inner.best_epoch}" if inner.best_epoch else "kept its starting weights"
-            row.status.setText(f"{words} after {count(inner.epochs_run, 'epoch')} · {kept}")
+            row.status.setText(_outcome_words(inner, detailed=True))
             row.status.setToolTip(inner.message)
             trace.set_best(inner.best_epoch, inner.best_loss)
             self._mark_dirty(event.label)
@@ -463,17 +476,20 @@ class TrainingView(QWidget):
         self.results.insertRow(row)
         ended = self._rows[evaluated.label].ended if evaluated.label in self._rows else outcome
         cells = [f"{self._run} · {evaluated.label}"]
-        if ended is not None:
-            cells += [ended.reason.replace("_", " "), str(ended.epochs_run), str(ended.best_epoch),
-                      number(ended.best_loss)]
-        else:
+        if ended is None:
             cells += ["", "", "", ""]
+        elif ended.trained:
+            cells += [_outcome_words(ended), str(ended.epochs_run), str(ended.best_epoch), number(ended.best_loss)]
+        else:  # no epoch, no best epoch, no scores
+            cells += [_outcome_words(ended), "0", "", ""]
         cells += [number(evaluated.metrics[name]) if name in evaluated.metrics else "" for name in self._metric_columns]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if column >= 2:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.results.setItem(row, column, item)
+        if ended is not None:
+            self.results.item(row, 1).setToolTip(ended.message)
         self.results.scrollToBottom()
 
     def finish_run(self, message: str, *, stopped: bool = False) -> None:

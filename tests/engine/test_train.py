@@ -1,5 +1,6 @@
 """The trainer: learns real signal, early stopping, determinism, cancel, divergence, events."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -188,4 +189,37 @@ def test_a_warm_start_that_only_gets_worse_keeps_the_weights_it_was_given():
 def test_the_outcome_reads_well_for_one_epoch_and_for_warm_starts_that_kept_their_weights(reason, best, run, expected):
     from engine.train import _outcome_message
 
-    assert _outcome_message(reason, best, run) == expected
+    assert _outcome_message(reason, best, run, True) == expected
+
+
+def _validation_losses(monkeypatch, losses):
+    """Make the trainer see these validation losses, one per evaluation."""
+    seen = iter(losses)
+    monkeypatch.setattr("engine.train._evaluate", lambda *args: next(seen))
+
+
+@pytest.mark.parametrize("epochs, reason, message", [
+    (3, "completed", "Trained 3 epochs; kept the weights of epoch 1."),
+    (4, "early_stopping", "Stopped early after 3 epochs; kept the weights of epoch 1."),
+])
+def test_patience_running_out_on_the_last_epoch_reads_as_completed_not_stopped_early(monkeypatch, epochs, reason,
+                                                                                     message):
+    x_train, y_train, x_val, y_val = synthetic_windows(100)
+    _validation_losses(monkeypatch, [1.0, 2.0, 2.0, 2.0])
+    config = TrainConfig(epochs=epochs, patience=2, batch_size=16, lr_patience=0, device="cpu")
+    outcome = train_model(ModelConfig(arch="linear"), x_train, y_train, x_val, y_val, config).outcome
+    assert (outcome.reason, outcome.epochs_run, outcome.message) == (reason, 3, message)
+
+
+def test_a_model_cancelled_before_its_first_epoch_is_not_trained():
+    x_train, y_train, x_val, y_val = synthetic_windows(100)
+    config = TrainConfig(epochs=5, batch_size=16, device="cpu")
+    model_config = ModelConfig(arch="linear")
+    cold = train_model(model_config, x_train, y_train, x_val, y_val, config, should_stop=lambda: True).outcome
+    assert (cold.reason, cold.epochs_run, cold.trained) == ("cancelled", 0, False)
+    assert cold.message == "Not trained: cancelled before its first epoch."
+    given = train_model(model_config, x_train, y_train, x_val, y_val, replace(config, epochs=1))
+    warm = train_model(model_config, x_train, y_train, x_val, y_val, config, should_stop=lambda: True,
+                       initial_state=given.model.state_dict()).outcome
+    assert warm.epochs_run == 0 and warm.trained  # it holds the weights it was given
+    assert given.outcome.trained

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from gui.theme import LIGHT
@@ -414,6 +415,66 @@ def test_heatmap_is_horizons_by_models(compare_view, backtest):
     gru = [view.heatmap.horizontalHeaderItem(c).text() for c in range(view.heatmap.columnCount())].index("gru")
     expected = metrics[(metrics["model"] == "gru") & (metrics["horizon"] == 1)]["Theil's U"].iloc[0]
     assert view.heatmap.item(0, gru).text() == f"{expected:.3f}"
+
+
+def _cell_side(view, row: int, column: int) -> str:
+    """Which way a heatmap cell's colour leans from the table colour: towards 'good' (green) or 'bad' (red)."""
+    theme = view._theme
+    rgb = lambda colour: np.array(QColor(colour).getRgb()[:3], dtype=float)
+    shift = rgb(view.heatmap.item(row, column).background().color()) - rgb(theme.base)
+    if not shift.any():
+        return "neutral"
+    good, bad = shift @ (rgb(theme.success) - rgb(theme.base)), shift @ (rgb(theme.error) - rgb(theme.base))
+    return "good" if good > bad else "bad"
+
+
+def test_heatmap_colours_diverge_from_zero_for_trading_and_from_the_naive_for_forecasts(compare_view, backtest):
+    view = compare_view
+    metrics = backtest.result.metrics.copy()
+    models = [m for m in dict.fromkeys(metrics["model"]) if m not in ("Buy & Hold", "Naive (no change)")]
+    sharpe = dict(zip(models, (-0.05, -1.5, 0.3)))  # gru's loss is the best of the losses
+    for model, value in sharpe.items():
+        metrics.loc[metrics["model"] == model, "Sharpe Ratio"] = value
+    metrics.loc[metrics["model"] == models[0], "Theil's U"] = 0.9  # beats the no-change forecast
+    metrics.loc[metrics["model"] == models[1], "Theil's U"] = 1.2
+    view.add_run("run 1", backtest.config, replace(backtest.result, metrics=metrics))
+    columns = [view.heatmap.horizontalHeaderItem(c).toolTip() for c in range(view.heatmap.columnCount())]
+
+    view.metric_box.setCurrentText("Sharpe Ratio")
+    for model, value in sharpe.items():
+        assert _cell_side(view, 0, columns.index(model)) == ("bad" if value < 0 else "good"), model
+    assert "green is better than 0, red worse (higher is better)" in view.heat_hint.text()
+
+    view.metric_box.setCurrentText("Theil's U")
+    assert [_cell_side(view, 0, columns.index(m)) for m in (*models[:2], "Naive (no change)")] == \
+        ["good", "bad", "neutral"]
+    assert "green is better than 1, red worse (lower is better)" in view.heat_hint.text()
+
+    view.metric_box.setCurrentText("MAE")  # errors in the target's units: the naive's own value is the mark
+    naive = metrics.loc[(metrics["model"] == "Naive (no change)") & (metrics["horizon"] == 1), "MAE"].iloc[0]
+    for model in models:
+        mae = metrics.loc[(metrics["model"] == model) & (metrics["horizon"] == 1), "MAE"].iloc[0]
+        assert _cell_side(view, 0, columns.index(model)) == ("good" if mae < naive else "bad"), model
+    assert "green beats the naive forecast" in view.heat_hint.text()
+
+
+def test_double_clicking_a_leaderboard_row_opens_that_model_on_the_backtest_tab(window, backtest, qtbot):
+    compare, shown = window.compare_view, window.backtest_view
+    compare.add_run("run 1", backtest.config, backtest.result)
+    window.tabs.setCurrentWidget(compare)
+    horizon = COLUMNS.index("Horizon")
+    row = next(r for r in range(compare.proxy.rowCount())
+               if (compare.proxy.index(r, MODEL).data(), compare.proxy.index(r, horizon).data()) == ("mlp", "5"))
+    index = compare.proxy.index(row, MODEL)
+    compare.table.scrollTo(index)
+    centre = compare.table.visualRect(index).center()
+    qtbot.mouseClick(compare.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(compare.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert window.tabs.currentWidget() is shown
+    assert shown.selection() == ("SP500", "mlp", 5)  # not the run's first model (gru) at its first horizon
+    qtbot.waitUntil(lambda: shown.price_curve.xData is not None and len(shown.price_curve.xData) > 0,
+                    timeout=30_000)
+    assert shown.selection() == ("SP500", "mlp", 5)  # still, once the prices have loaded
 
 
 def test_rerun_and_export_emit_the_run(compare_view, backtest, qtbot):

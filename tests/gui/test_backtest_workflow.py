@@ -122,10 +122,11 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
         window.act_export.trigger()
         assert png.stat().st_size > 1000
 
-    # Opening the run from Compare shows it on the Backtest tab.
+    # Opening the run from Compare shows it on the Backtest tab, at the row's model.
     window.backtest_view.clear()
-    compare.sigOpenRequested.emit("#1", config, result)
+    compare.sigOpenRequested.emit("#1", config, result, ("SP500", "mlp", 1))
     assert window.tabs.currentWidget() is view and len(view.folds) == len(result.folds)
+    assert view.selection() == ("SP500", "mlp", 1)
 
     # The run was stored: a new window lists it in Compare at start-up, with the same rows.
     window.close()

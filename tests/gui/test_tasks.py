@@ -79,6 +79,19 @@ def test_a_run_stops_when_asked():
     assert result.trained["linear"].outcome.reason == "cancelled"
 
 
+def test_a_model_cancelled_in_its_first_epoch_is_not_scored_on_the_test_split():
+    events = []
+
+    def started_training() -> bool:  # stop once the first batch of the first model has run
+        return any(isinstance(e, ModelEvent) and type(e.event).__name__ == "BatchProgress" for e in events)
+
+    result = train_run(tiny_config(archs=("mlp",), epochs=5), events.append, started_training)
+    ended = next(e.event for e in events if isinstance(e, ModelEvent) and type(e.event).__name__ == "TrainingEnded")
+    assert (ended.reason, ended.epochs_run, ended.trained) == ("cancelled", 0, False)
+    assert result.cancelled and result.trained == {} and result.metrics == {}
+    assert [(e.label, e.metrics) for e in events if isinstance(e, ModelEvaluated)] == [("mlp", {})]
+
+
 def test_estimate_times_real_steps_of_each_model():
     estimate = estimate_run(tiny_config(archs=("linear", "lstm")), print, lambda: False)
     assert set(estimate.per_model_s) == {"linear", "lstm"}

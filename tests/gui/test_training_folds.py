@@ -28,7 +28,7 @@ def _epoch(epoch: int, fold: int) -> EpochReport:
 
 def _ended(epochs: int) -> TrainingEnded:
     return TrainingEnded(reason="completed", epochs_run=epochs, best_epoch=epochs, best_loss=0.1,
-                         message="done", device="cpu", captured=False)
+                         message="done", device="cpu", captured=False, trained=True)
 
 
 @pytest.fixture
