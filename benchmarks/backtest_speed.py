@@ -40,7 +40,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from any folder
 
 from benchmarks.machine import cpu_name  # noqa: E402
-from engine.backtest import WalkForward, walk_forward  # noqa: E402
+from engine.backtest import NetworkFitter, WalkForward, walk_forward  # noqa: E402
 from engine.data import load_sample  # noqa: E402
 from engine.fit_config import (
     TrainConfig,  # noqa: E402
@@ -126,7 +126,8 @@ def main() -> None:
 def _walk(bars: pd.DataFrame, arch: str, model_config: ModelConfig, training: TrainConfig,
           config: WalkForwardConfig) -> Walk:
     started = time.perf_counter()
-    walked = walk_forward(TICKER, bars, arch, model_config, WINDOWS, training, config)
+    walked = walk_forward(TICKER, bars, arch, NetworkFitter(model_config, training, config, classification=False),
+                          WINDOWS, config)
     seconds = time.perf_counter() - started
     model, naive = _scores(walked, bars, arch)
     return Walk(seconds, sum(fold.epochs_run for fold in walked.folds), len(walked.folds),

@@ -70,9 +70,9 @@ MAX_EPOCHS = 40
 @dataclass(frozen=True)
 class Data:
     x: np.ndarray  # (N_TRAIN, WINDOW, F) float32
-    y: np.ndarray  # (N_TRAIN, H)
+    y: np.ndarray  # (N_TRAIN, H) float32, as engine.train makes its tensors
     x_val: np.ndarray  # (n_val, WINDOW, F)
-    y_val: np.ndarray  # (n_val, H)
+    y_val: np.ndarray  # (n_val, H) float32
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,8 @@ def _data() -> Data:
     train = windowed.train
     if len(train) < N_TRAIN:
         raise SystemExit(f"The SP500 sample gives only {len(train)} training windows; {N_TRAIN} are needed.")
-    return Data(train.x[-N_TRAIN:], train.y[-N_TRAIN:], windowed.val.x, windowed.val.y)
+    return Data(train.x[-N_TRAIN:], train.y[-N_TRAIN:].astype(np.float32), windowed.val.x,
+                windowed.val.y.astype(np.float32))
 
 
 def _fit_engine(model_config: ModelConfig, data: Data, device: torch.device, epochs: int,

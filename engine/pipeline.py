@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.backtest import BacktestEvent, FoldDone, walk_forward
+from engine.backtest import BacktestEvent, FoldDone, LinearBaselineFitter, NetworkFitter, walk_forward
+from engine.baseline import backtest_labels
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
 from engine.data.quality import with_calendar
 from engine.errors import WorkbenchError
@@ -80,17 +81,14 @@ def evaluate_on_test(trained: TrainedModel, data: WindowedData, config: RunConfi
         raise WorkbenchError("There is no test split to score the model on: set a test fraction above 0.")
     predicted = predict(trained.model, data.test.x, classification=config.classification)
     if config.classification:
-        return classification_metrics(data.test.y.ravel(), predicted.ravel())
-    actual = data.unscale_targets(data.test.y, data.test.ticker)
+        return classification_metrics(data.test.actual.ravel(), predicted.ravel())
+    actual = data.test.actual
     predicted = data.unscale_targets(predicted, data.test.ticker)
     target, reference = config.windows.target, data.test.reference_close
     naive = no_change_forecast(target, reference, actual.shape[1])
     return forecast_metrics(actual.ravel(), predicted.ravel(), naive.ravel(),
                             actual_price=target_to_price(target, actual, reference).ravel(),
                             predicted_price=target_to_price(target, predicted, reference).ravel())
-
-
-LINEAR_BASELINE = "linear (baseline)"
 
 
 @dataclass(frozen=True)
@@ -118,20 +116,20 @@ def run_backtest(
 ) -> BacktestRun:
     """Walk every model forward over every series, then trade and score it beside the baselines.
 
-    A linear model on the same windows always runs too (as "linear (baseline)" unless the user
-    picked the linear architecture), so every result is seen next to a simple model.
+    The linear baseline (engine.baseline) walks the same folds too, so every result is seen next to a
+    simple model fitted on the same samples.
     """
-    labelled = dict(zip(model_labels(config.models), config.models))
-    if "linear" not in labelled:
-        labelled[LINEAR_BASELINE] = ModelConfig(arch="linear", init=config.models[0].init)
+    networks = dict(zip(model_labels(config.models), config.models))
     predictions, folds, models = [], [], {}
     for ticker, bars in bars_by_ticker.items():
-        for label, model_config in labelled.items():
+        for label in backtest_labels(list(networks)):
             if should_stop is not None and should_stop():
                 break
+            fit = (NetworkFitter(networks[label], config.training, config.walk_forward, config.classification)
+                   if label in networks else LinearBaselineFitter(config.classification))
             live = None if on_event is None else _with_live_equity(on_event, bars, config)
-            walked = walk_forward(ticker, bars, label, model_config, config.windows, config.training,
-                                  config.walk_forward, on_event=live, should_stop=should_stop)
+            walked = walk_forward(ticker, bars, label, fit, config.windows, config.walk_forward, on_event=live,
+                                  should_stop=should_stop)
             predictions.append(walked.predictions)
             folds += walked.folds
             if walked.final_state is not None:

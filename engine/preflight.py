@@ -12,7 +12,7 @@ import pandas as pd
 from engine.errors import WorkbenchError
 from engine.folds import fold_spans
 from engine.runs import RunConfig
-from engine.windows import require_enough_samples, sample_segments, split_points
+from engine.windows import split_points, split_segments
 
 
 def size_problem(config: RunConfig, dates: Mapping[str, pd.DatetimeIndex], *, walk_forward: bool) -> str | None:
@@ -31,9 +31,7 @@ def _require_split_fits(config: RunConfig, dates: Mapping[str, pd.DatetimeIndex]
     windows, n_train = config.windows, 0
     for ticker, index in dates.items():
         val_start, test_start = split_points(index, windows, ticker)
-        segments = sample_segments(len(index), windows.first_end, windows.horizons, val_start, test_start)
-        require_enough_samples(ticker, len(index), windows, segments)
-        n_train += len(segments["train"])
+        n_train += len(split_segments(ticker, index, windows, val_start, test_start)["train"])
     config.training.require_batch_fits(n_train)  # the series' samples train together
 
 
@@ -45,10 +43,9 @@ def _require_walk_forward_fits(config: RunConfig, dates: Mapping[str, pd.Datetim
         except WorkbenchError as error:
             raise WorkbenchError(f"{ticker}: {error}") from error
         for k, span in enumerate(spans):
-            n_bars = span.high - span.low
-            segments = sample_segments(n_bars, windows.first_end, windows.horizons, span.val_start, span.test_start)
+            segments = split_segments(ticker, index[span.low:span.high], windows, span.val_start, span.test_start,
+                                      fold=(k, len(spans)))
             try:
-                require_enough_samples(ticker, n_bars, windows, segments)
                 config.training.require_batch_fits(len(segments["train"]))  # each fold trains alone
             except WorkbenchError as error:
                 raise WorkbenchError(f"Walk-forward fold {k + 1} of {len(spans)} on {ticker}: {error}") from error

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from engine.backtest import Fold, expected_return, predicted_price
+from engine.baseline import BUY_AND_HOLD, NAIVE
 from engine.features import no_change_forecast, target_to_price
 from engine.files import write_all_atomically
 from engine.metrics import (
@@ -19,7 +20,6 @@ from engine.metrics import (
 )
 from engine.trading import Simulation, TradingConfig, hold_for, signals, simulate
 
-BUY_AND_HOLD, NAIVE = "Buy & Hold", "Naive (no change)"
 LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
 LAGGED_COPY_SKILL = 0.98  # Theil's U at or above this: hardly better than no change
 PREDICTION_COLUMNS = ["date", "target_date", "realized_date", "ticker", "model", "horizon", "fold", "actual",

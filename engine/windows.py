@@ -88,7 +88,8 @@ class Samples:
     """One split's samples; row i of every array describes sample i."""
 
     x: np.ndarray  # (n, window, features) float32, scaled
-    y: np.ndarray  # (n, horizons) float32, scaled
+    y: np.ndarray  # (n, horizons) float64, scaled: what models fit (train.py makes float32 tensors of it)
+    actual: np.ndarray  # (n, horizons) float64: the targets as target_frame gives them, unscaled and exact
     input_end: np.ndarray  # (n,) datetime64: the last input bar
     target_time: np.ndarray  # (n, horizons) datetime64: the bar each target describes
     ticker: np.ndarray  # (n,) str
@@ -174,22 +175,25 @@ def sample_segments(n_bars: int, first_end: int, horizons: tuple[int, ...], val_
     }
 
 
-def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_start: int, test_start: int
-                  ) -> tuple[dict[SplitName, Samples], TickerScalers]:
-    """One series' samples split at bar positions val_start and test_start, and its fitted scalers."""
+def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_start: int, test_start: int,
+                  *, fold: tuple[int, int] | None = None) -> tuple[dict[SplitName, Samples], TickerScalers]:
+    """One series' samples split at bar positions val_start and test_start, and its fitted scalers.
+
+    `fold` (index, count) says which walk-forward fold these bars are, for the message if they are too few.
+    """
     features = feature_frame(bars, config.features, volatility_window=config.volatility_window).to_numpy()
-    targets = target_frame(bars, config.target, config.horizons).to_numpy()
-    segments = sample_segments(len(bars), config.first_end, config.horizons, val_start, test_start)
-    require_enough_samples(ticker, len(bars), config, segments)
+    actual = target_frame(bars, config.target, config.horizons).to_numpy()
+    segments = split_segments(ticker, bars.index, config, val_start, test_start, fold=fold)
 
     feature_scaler = _make_scaler(config.scaler)
     if feature_scaler is not None:
         feature_scaler.fit(features[config.warmup:val_start])
         features = feature_scaler.transform(features)
     target_scaler = None if config.target == "direction" else _make_scaler(config.scaler)
+    targets = actual
     if target_scaler is not None:
-        target_scaler.fit(targets[segments["train"]])
-        targets = target_scaler.transform(targets)
+        target_scaler.fit(actual[segments["train"]])
+        targets = target_scaler.transform(actual)
 
     # windows[e - window + 1] holds bars e-window+1 .. e: shape (n_windows, features, window)
     windows = sliding_window_view(features.astype(np.float32), config.window, axis=0)
@@ -199,7 +203,8 @@ def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_sta
     parts = {
         name: Samples(
             x=np.ascontiguousarray(windows[ends - config.window + 1].transpose(0, 2, 1)),
-            y=targets[ends].astype(np.float32),
+            y=targets[ends],
+            actual=actual[ends],
             input_end=times[ends],
             target_time=times[ends[:, None] + horizon_offsets[None, :]],
             ticker=np.full(len(ends), ticker, dtype=object),
@@ -210,22 +215,24 @@ def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_sta
     return parts, TickerScalers(feature_scaler, target_scaler)
 
 
-def require_enough_samples(ticker: str, n_bars: int, config: WindowConfig, segments: Mapping[str, np.ndarray]
-                           ) -> None:
-    """Raise unless the split leaves enough training samples and at least one in each other wanted split."""
-    wants_val = config.val_fraction > 0 or config.val_start is not None
-    wants_test = config.test_fraction > 0 or config.test_start is not None
-    short = (len(segments["train"]) < MIN_TRAIN_SAMPLES
-             or (wants_val and len(segments["val"]) == 0)
-             or (wants_test and len(segments["test"]) == 0))
-    if short:
+def split_segments(ticker: str, index: pd.DatetimeIndex, config: WindowConfig, val_start: int, test_start: int,
+                   *, fold: tuple[int, int] | None = None) -> dict[SplitName, np.ndarray]:
+    """sample_segments of the bars dated `index`, once they leave enough training samples and at least one in
+    each split that has bars; `fold` (index, count) names the walk-forward fold those bars are, if they are."""
+    segments = sample_segments(len(index), config.first_end, config.horizons, val_start, test_start)
+    wanted = {"val": val_start < test_start, "test": test_start < len(index)}
+    if len(segments["train"]) < MIN_TRAIN_SAMPLES or any(wanted[name] and not len(segments[name]) for name in wanted):
+        where = f"{ticker} has {len(index)} rows" if fold is None else (
+            f"Walk-forward fold {fold[0] + 1} of {fold[1]} on {ticker} "
+            f"(bars {index[0].date()} to {index[-1].date()}, {len(index)} rows)")
         raise WorkbenchError(
-            f"{ticker} has {n_bars} rows: too few for a window of {config.window} bars, horizon "
+            f"{where}: too few for a window of {config.window} bars, horizon "
             f"{max(config.horizons)}, {config.warmup} warm-up bars and this split, which leave "
             f"{len(segments['train'])} training / {len(segments['val'])} validation / {len(segments['test'])} test "
             f"samples (at least {MIN_TRAIN_SAMPLES} training samples and one of each other split are needed). "
             "Use a shorter window or horizon, a longer date range, or a shorter bar interval."
         )
+    return segments
 
 
 _SCALER_PARAMETERS = {"StandardScaler": ("mean_", "scale_", "var_"),  # by class name, as to_dict records it

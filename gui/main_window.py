@@ -661,14 +661,15 @@ class MainWindow(QMainWindow):
     # --- the run's events -----------------------------------------------------------------------------
     @Slot(int, object)
     def _run_started(self, number: int, submitted) -> None:
-        from engine.pipeline import LINEAR_BASELINE, model_labels
+        from engine.baseline import backtest_labels
+        from engine.pipeline import model_labels
 
         config = submitted.config if isinstance(submitted, BacktestRequest) else submitted
         labels = model_labels(config.models)
         series = ", ".join([*config.data.tickers, *(Path(p).stem.upper() for p in config.data.csv_files)])
         if isinstance(submitted, BacktestRequest):
-            labels += [] if "linear" in labels else [LINEAR_BASELINE]
-            self.training_view.start_run(number, config, labels)
+            self.training_view.start_run(number, config, labels)  # the linear baseline is fitted, not trained
+            labels = backtest_labels(labels)
             self.backtest_view.start_run(config)
             self._backtest_run = number
             self.backtest_shown = None

@@ -131,3 +131,13 @@ def test_stored_runs_can_be_listed_exported_rerun_and_deleted(tmp_path, capsys):
     assert main(["runs", "delete", "1"]) == 0
     assert main(["runs", "export", "1", "--out", str(tmp_path / "gone")]) == 2
     assert "no stored run 1" in capsys.readouterr().err
+
+
+def test_a_window_larger_than_a_walk_forward_fold_names_the_fold_not_the_series(tmp_path, capsys):
+    args = ["backtest", "--ticker", "SP500", "--window", "100000", "--no-store", "--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: Walk-forward fold 1 of 60 on SP500 ")
+    assert "(bars 1999-01-04 to 2004-04-07, 1323 rows): too few for a window of 100000 bars" in error
+    assert "SP500 has" not in error and not (tmp_path / "out").exists()
+

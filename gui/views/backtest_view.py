@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.baseline import BASELINES, backtest_labels
 from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import FoldTimeline, seconds
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, int]  # ticker, model, horizon
 
-_BUY_AND_HOLD, _NAIVE, _LINEAR = "Buy & Hold", "Naive (no change)", "linear (baseline)"  # engine.results names
+_BUY_AND_HOLD, _NAIVE, _LINEAR = BASELINES
 _SHORT = {_BUY_AND_HOLD: "Buy & Hold", _NAIVE: "Naive", _LINEAR: "Linear"}
 _AXIS_WIDTH = 64
 
@@ -312,12 +313,11 @@ class BacktestView(QWidget):
 
     def start_run(self, config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame] | None = None) -> None:
         """A new backtest of `config` starts: clear, and list its series, models and horizons."""
-        from engine.pipeline import LINEAR_BASELINE, model_labels
+        from engine.pipeline import model_labels
 
         self.clear()
         self._target = config.windows.target
-        labels = model_labels(config.models)
-        self._models = labels + ([] if "linear" in labels else [LINEAR_BASELINE])
+        self._models = backtest_labels(model_labels(config.models))
         self._horizons = list(config.windows.horizons)
         self._tickers = [*config.data.tickers, *(_stem(p) for p in config.data.csv_files)]
         if bars_by_ticker is not None:

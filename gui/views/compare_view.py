@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.baseline import BASELINES
 from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import seconds
@@ -70,8 +71,7 @@ if TYPE_CHECKING:
     from engine.store import RunStore, StoredRun
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # the raw value a column sorts by: float for numbers, text otherwise
-_BUY_AND_HOLD, _NAIVE, _LINEAR = "Buy & Hold", "Naive (no change)", "linear (baseline)"  # engine.results names
-BASELINES = (_BUY_AND_HOLD, _NAIVE, _LINEAR)
+_BUY_AND_HOLD, _NAIVE, _LINEAR = BASELINES
 TEXT_COLUMNS = ("Run", "Ticker", "Model")
 COLUMNS = ("Run", "Ticker", "Model", "Horizon", *LEADERBOARD_METRICS)
 # Two-line headers keep eleven columns inside the tab without a horizontal scroll bar.

@@ -3,11 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import walk_forward
+from engine.backtest import LinearBaselineFitter, NetworkFitter, walk_forward
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.folds import fold_starts
-from engine.pipeline import LINEAR_BASELINE, run_backtest
+from engine.baseline import LINEAR_BASELINE
+from engine.pipeline import run_backtest
 from engine.runs import RunConfig
 from engine.train import predict, train_model
 from engine.windows import WindowConfig, window_series
@@ -25,6 +26,10 @@ def bars(real_data) -> pd.DataFrame:
     return frame.iloc[:420].astype(float)
 
 
+def _network(model: ModelConfig, schedule: WalkForwardConfig, training: TrainConfig = TRAINING) -> NetworkFitter:
+    return NetworkFitter(model, training, schedule, classification=False)
+
+
 def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
     noisy = bars.copy()
     rng = np.random.default_rng(cut)
@@ -36,7 +41,7 @@ def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
     return noisy
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("arch", [*ARCHITECTURES, LINEAR_BASELINE])
 @pytest.mark.parametrize("schedule", [
     WalkForwardConfig(initial_train=200, retrain_every=60, warm_start=True, warm_epochs=1),
     WalkForwardConfig(initial_train=200, retrain_every=0),
@@ -44,9 +49,10 @@ def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
 ], ids=["warm-expanding", "train-once", "cold-rolling"])
 def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule):
     cut = 300
-    model = ModelConfig(arch=arch, **TINY)
-    clean = walk_forward("GOOG", bars, arch, model, WINDOWS, TRAINING, schedule)
-    noisy = walk_forward("GOOG", _noise_after(bars, cut), arch, model, WINDOWS, TRAINING, schedule)
+    fit = (LinearBaselineFitter(classification=False) if arch == LINEAR_BASELINE
+           else _network(ModelConfig(arch=arch, **TINY), schedule))
+    clean = walk_forward("GOOG", bars, arch, fit, WINDOWS, schedule)
+    noisy = walk_forward("GOOG", _noise_after(bars, cut), arch, fit, WINDOWS, schedule)
     clean, noisy = clean.predictions, noisy.predictions
     cutoff = bars.index[cut]
     before_clean, before_noisy = clean[clean["date"] <= cutoff], noisy[noisy["date"] <= cutoff]
@@ -56,9 +62,33 @@ def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule)
     assert not np.allclose(clean.loc[after, "predicted"], noisy.loc[after, "predicted"])
 
 
+def test_noise_in_the_tested_bars_changes_neither_the_baselines_alpha_nor_its_coefficients(bars):
+    once = WalkForwardConfig(initial_train=300, retrain_every=0)
+    fit = LinearBaselineFitter(classification=False)
+    clean = walk_forward("GOOG", bars, LINEAR_BASELINE, fit, WINDOWS, once)
+    noisy = walk_forward("GOOG", _noise_after(bars, 299), LINEAR_BASELINE, fit, WINDOWS, once)
+    assert set(clean.final_state) == {"coef", "intercept", "penalty"}
+    for name, values in clean.final_state.items():
+        np.testing.assert_array_equal(values.numpy(), noisy.final_state[name].numpy(), err_msg=name)
+    assert not np.allclose(clean.predictions["predicted"], noisy.predictions["predicted"])
+
+
+def test_actuals_are_the_closes_themselves_so_an_unchanged_close_is_no_move(bars):
+    prices = bars * 20  # closes near 7200, where float32 steps are about 0.0005
+    unchanged = 350
+    prices.iloc[unchanged + 1, prices.columns.get_loc("close")] = prices["close"].iloc[unchanged]
+    windows = WindowConfig(window=8, target="close", features=("log_return", "hl_range"))
+    schedule = WalkForwardConfig(initial_train=200, retrain_every=70)
+    walked = walk_forward("GOOG", prices, LINEAR_BASELINE, LinearBaselineFitter(classification=False), windows,
+                          schedule).predictions
+    np.testing.assert_array_equal(walked["actual"], prices["close"].loc[walked["target_date"]].to_numpy())
+    flat = walked[walked["date"] == prices.index[unchanged]]
+    assert len(flat) == 1 and (flat["actual"] - flat["reference_close"]).iloc[0] == 0
+
+
 def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=50)
-    walked = walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp", **TINY), WINDOWS, TRAINING, schedule)
+    walked = walk_forward("GOOG", bars, "mlp", _network(ModelConfig(arch="mlp", **TINY), schedule), WINDOWS, schedule)
     predictions, folds = walked.predictions, walked.folds
     assert [f.index for f in folds] == list(range(len(fold_starts(len(bars), schedule, WINDOWS.horizons))))
     for fold, following in zip(folds, folds[1:]):
@@ -71,7 +101,7 @@ def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
 def test_retraining_every_0_bars_equals_a_single_training(bars):
     model = ModelConfig(arch="gru", **TINY)
     schedule = WalkForwardConfig(initial_train=200, retrain_every=0)
-    walked = walk_forward("GOOG", bars, "gru", model, WINDOWS, TRAINING, schedule)
+    walked = walk_forward("GOOG", bars, "gru", _network(model, schedule), WINDOWS, schedule)
     predictions, folds = walked.predictions, walked.folds
     assert len(folds) == 1
     val_start = 200 - round(0.15 * 200)
@@ -84,7 +114,8 @@ def test_retraining_every_0_bars_equals_a_single_training(bars):
 
 def test_warm_start_carries_weights_across_folds(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=60, warm_epochs=1)
-    folds = walk_forward("GOOG", bars, "lstm", ModelConfig(arch="lstm", **TINY), WINDOWS, TRAINING, schedule).folds
+    lstm = _network(ModelConfig(arch="lstm", **TINY), schedule)
+    folds = walk_forward("GOOG", bars, "lstm", lstm, WINDOWS, schedule).folds
     assert [f.warm_started for f in folds] == [False] + [True] * (len(folds) - 1)
     assert all(f.epochs_run == 1 for f in folds[1:])
 
@@ -115,8 +146,8 @@ def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
 
 def test_too_long_an_initial_span_is_refused(bars):
     with pytest.raises(WorkbenchError, match="leaves nothing to test"):
-        walk_forward("GOOG", bars, "mlp", ModelConfig(arch="mlp"), WINDOWS, TRAINING,
-                     WalkForwardConfig(initial_train=len(bars)))
+        schedule = WalkForwardConfig(initial_train=len(bars))
+        walk_forward("GOOG", bars, "mlp", _network(ModelConfig(arch="mlp"), schedule), WINDOWS, schedule)
 
 
 def test_progress_events_grow_the_equity_curve_fold_by_fold(bars):
@@ -127,8 +158,8 @@ def test_progress_events_grow_the_equity_curve_fold_by_fold(bars):
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=70))
     events = []
     result = run_backtest(config, {"GOOG": bars}, on_event=events.append).result
-    folds = [e for e in events if isinstance(e, FoldDone)]
-    curves = [e for e in events if isinstance(e, EquityProgress) and e.horizon == 1]
+    folds = [e for e in events if isinstance(e, FoldDone) and e.fold.model == "linear"]
+    curves = [e for e in events if isinstance(e, EquityProgress) and e.horizon == 1 and e.model == "linear"]
     assert len(folds) == len(curves) == 4 and any(isinstance(e, FoldTraining) for e in events)
     lengths = [len(c.periods) for c in curves]
     assert lengths == sorted(lengths) and lengths[0] < lengths[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.backtest import walk_forward
+from engine.backtest import NetworkFitter, walk_forward
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.preflight import size_problem
@@ -57,15 +57,15 @@ def test_nothing_is_refused_before_any_series_has_loaded():
     ({"initial_train": 200, "retrain_every": 100}, None),
     ({"initial_train": 600, "retrain_every": 100}, "LONG: The initial training span (600 bars) leaves nothing"),
     ({"initial_train": 120, "retrain_every": 60, "batch_size": 100}, "Walk-forward fold 1 of 8 on LONG: Batch size 100"),
-    ({"initial_train": 120, "retrain_every": 60, "window": 90}, "Walk-forward fold 1 of 8 on LONG: LONG has"),
+    ({"initial_train": 120, "retrain_every": 60, "window": 90}, "Walk-forward fold 1 of 8 on LONG (bars 2004-08-19 to"),
 ], ids=str)
 def test_a_backtest_is_refused_up_front_with_the_message_the_walk_would_stop_on(bars, settings, expected):
     config = _config(**settings)
     long = {"LONG": bars["LONG"]}
     problem = size_problem(config, {"LONG": bars["LONG"].index}, walk_forward=True)
     try:
-        walk_forward("LONG", long["LONG"], "linear", config.models[0], config.windows, config.training,
-                     config.walk_forward)
+        network = NetworkFitter(config.models[0], config.training, config.walk_forward, classification=False)
+        walk_forward("LONG", long["LONG"], "linear", network, config.windows, config.walk_forward)
         stopped = None
     except WorkbenchError as error:
         stopped = str(error)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.baseline import LINEAR_BASELINE
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.pipeline import run_backtest
@@ -61,6 +62,16 @@ def test_a_stored_model_predicts_as_the_trained_one(tmp_path, bars, run):
     x = np.random.default_rng(0).normal(size=(4, 8, 1)).astype(np.float32)
     np.testing.assert_array_equal(predict(model, x), predict(original, x))
     assert scalers["features"]["kind"] == "StandardScaler" and len(scalers["target"]["mean_"]) == 2
+
+
+def test_the_linear_baselines_coefficients_are_stored_as_plain_tensors(tmp_path, run):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = store.save(CONFIG, run.result, fingerprint="x", models=run.models)
+        state, _ = store.load_model_state(run_id, "GOOG", LINEAR_BASELINE)
+    original = run.models[("GOOG", LINEAR_BASELINE)][0]
+    assert set(state) == {"coef", "intercept", "penalty"} and state["coef"].shape == (2, 8)
+    for name, values in state.items():
+        np.testing.assert_array_equal(values.numpy(), original[name].numpy())  # test_baseline rebuilds the fit
 
 
 def test_listing_and_deleting_runs(tmp_path, run):

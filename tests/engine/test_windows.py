@@ -55,6 +55,15 @@ def test_each_target_is_exactly_h_bars_after_the_last_input_bar(goog):
         np.testing.assert_allclose(split.x[:, 0, 0], goog["close"].to_numpy()[ends - 9], rtol=1e-6)
 
 
+def test_samples_keep_the_exact_unscaled_targets_beside_the_scaled_ones(goog):
+    data = build_windows({"GOOG": goog * 20}, WindowConfig(window=10, target="close", features=("log_return",)))
+    position = {t: i for i, t in enumerate(goog.index.to_numpy())}
+    for split in (data.train, data.val, data.test):
+        ends = np.array([position[t] for t in split.input_end])
+        np.testing.assert_array_equal(split.actual[:, 0], 20 * goog["close"].to_numpy()[ends + 1])  # exact
+        assert split.actual.dtype == split.y.dtype == np.float64 and split.y.std() < 10  # y is scaled
+
+
 def test_no_validation_or_test_target_reaches_training(goog):
     data = build_windows({"GOOG": goog}, CONFIG)
     val_start, test_start = split_points(goog.index, CONFIG, "GOOG")

@@ -72,7 +72,7 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
     assert len(grown) >= 2 and drawn == sorted(drawn)  # the equity curve grew fold by fold, never shrank
     result = outcome.result
     folds = {(f.model, f.index) for f in result.folds}
-    assert {model for model, _ in folds} == {"linear", "mlp"} and len(folds) >= 4
+    assert {model for model, _ in folds} == {"linear", "mlp", "linear (baseline)"} and len(folds) >= 4
 
     # The Backtest tab: every model's equity, the fold timeline of the shown model, the metrics.
     for model in ("linear", "mlp"):
@@ -100,7 +100,7 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
     predictions = pd.read_csv(out / "predictions.csv")
     metrics = pd.read_csv(out / "metrics.csv")
     assert {"date", "ticker", "model", "horizon", "fold", "actual", "predicted", "equity"} <= set(predictions.columns)
-    assert set(predictions["model"]) == {"linear", "mlp"}
+    assert set(predictions["model"]) == {"linear", "mlp", "linear (baseline)"}
     assert len(predictions) == len(result.predictions) > 600
     assert {"ticker", "model", "horizon"} <= set(metrics.columns)
     assert {"linear", "mlp", "Buy & Hold", "Naive (no change)"} <= set(metrics["model"])
