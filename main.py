@@ -106,6 +106,8 @@ def _runs(args: argparse.Namespace) -> int:
             print(f"deleted run {args.id}")
             return 0
         stored = store.load(args.id)
+    if stored.notice:
+        print(f"note: {stored.notice}")
     if args.action == "export":
         print("wrote " + ", ".join(str(path) for path in export_csv(stored.result, Path(args.out))))
         return 0
@@ -206,23 +208,38 @@ def _run_config(args: argparse.Namespace):
     from engine.windows import WindowConfig
     from models import ModelConfig
 
+    split = {name: value for name in ("val_fraction", "test_fraction") if (value := getattr(args, name)) is not None}
     windows = WindowConfig(features=tuple(args.features.split(",")), target=args.target,
-                           horizons=_horizons(args.horizons), window=args.window,
-                           val_fraction=args.val_fraction, test_fraction=args.test_fraction, scaler=args.scaler)
+                           horizons=_horizons(args.horizons), window=args.window, scaler=args.scaler, **split)
     models = tuple(ModelConfig(arch=arch, hidden_size=args.hidden_size, num_layers=args.layers, dropout=args.dropout)
                    for arch in dict.fromkeys(args.arch or [ModelConfig.arch]))
     training = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
                            epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
     if not hasattr(args, "initial_train"):
         return RunConfig(_data_config(args), windows, models, training)
+    _refuse_fixed_split_options(args)
     from engine.fit_config import WalkForwardConfig
     from engine.trading import TradingConfig
 
     walk = WalkForwardConfig(initial_train=args.initial_train, retrain_every=args.retrain_every, scheme=args.scheme,
-                             warm_start=not args.cold, warm_epochs=args.warm_epochs)
-    trading = TradingConfig(threshold=args.threshold, long_only=args.long_only, cost_bps=args.cost_bps,
-                            slippage_bps=args.slippage_bps, execution=args.execution)
+                             warm_start=not args.cold, warm_epochs=args.warm_epochs,
+                             early_stop_fraction=args.early_stop_fraction)
+    trading = TradingConfig(threshold=args.threshold, long_only=args.long_only, position_size=args.position_size,
+                            cost_bps=args.cost_bps, slippage_bps=args.slippage_bps, execution=args.execution,
+                            initial_capital=args.initial_capital, risk_free_rate=args.risk_free_rate)
     return RunConfig(_data_config(args), windows, models, training, walk, trading)
+
+
+def _refuse_fixed_split_options(args: argparse.Namespace) -> None:
+    """--val-fraction and --test-fraction shape Train's fixed split; in a backtest they would silently do nothing."""
+    given = [flag for flag, value in (("--val-fraction", args.val_fraction), ("--test-fraction", args.test_fraction))
+             if value is not None]
+    if given:
+        one = len(given) == 1
+        raise WorkbenchError(f"{' and '.join(given)} {'sets' if one else 'set'} the fixed split of 'train' and "
+                             f"{'does' if one else 'do'} nothing in a backtest, whose folds predict everything after --initial-train: "
+                             "for the share of each fold's training bars used for early stopping, use "
+                             "--early-stop-fraction.")
 
 
 def _horizons(text: str) -> tuple[int, ...]:
@@ -285,11 +302,20 @@ def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
                        "scratch instead of from the previous fold's weights (default %(default)s)")
     group.add_argument("--warm-epochs", type=int, default=walk.warm_epochs, help="epochs of a warm-started retrain "
                        "(default %(default)s)")
+    group.add_argument("--early-stop-fraction", type=float, default=walk.early_stop_fraction, help="latest share of "
+                       "each fold's training bars held out to stop early and pick the best epoch (default "
+                       "%(default)s)")
     group = parser.add_argument_group("trading")
     group.add_argument("--threshold", type=float, default=trading.threshold, help="predicted return needed to take a "
                        "position, 0.001 = 0.1%% (default %(default)s)")
     group.add_argument("--long-only", action="store_true", default=trading.long_only, help="stay flat instead of "
                        "going short when a fall is predicted (default %(default)s)")
+    group.add_argument("--position-size", type=float, default=trading.position_size, help="share of equity each "
+                       "position buys or shorts at entry, in (0, 1] (default %(default)s)")
+    group.add_argument("--initial-capital", type=float, default=trading.initial_capital, help="equity at the start "
+                       "(default %(default)s)")
+    group.add_argument("--risk-free-rate", type=float, default=trading.risk_free_rate, help="annual risk-free rate for "
+                       "Sharpe, Sortino and alpha, 0.02 = 2%% (default %(default)s)")
     group.add_argument("--cost-bps", type=float, default=trading.cost_bps, help="commission per side, in basis "
                        "points (default %(default)s)")
     group.add_argument("--slippage-bps", type=float, default=trading.slippage_bps, help="slippage per side, in basis "
@@ -334,10 +360,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--horizons", default=",".join(map(str, windows.horizons)), help="comma-separated bars ahead, "
                        "e.g. 1,5,20 (default %(default)s)")
     group.add_argument("--window", type=int, default=windows.window, help="input bars per sample (default %(default)s)")
-    group.add_argument("--val-fraction", type=float, default=windows.val_fraction, help="share of the bars for "
-                       "validation, after the training bars (default %(default)s)")
-    group.add_argument("--test-fraction", type=float, default=windows.test_fraction, help="share of the bars for "
-                       "the test split, the most recent ones (default %(default)s)")
+    group.add_argument("--val-fraction", type=float, help="train only (a backtest uses --early-stop-fraction): share "
+                       f"of the bars for validation, after the training bars (default {windows.val_fraction})")
+    group.add_argument("--test-fraction", type=float, help="train only (a backtest tests everything after "
+                       "--initial-train): share of the bars for the test split, the most recent ones (default "
+                       f"{windows.test_fraction})")
     group.add_argument("--scaler", choices=_choices(WindowConfig, "scaler"), default=windows.scaler, help="scaling, "
                        "fitted on the training bars only (default %(default)s)")
     group = parser.add_argument_group("model")

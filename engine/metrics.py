@@ -1,10 +1,13 @@
 """Forecast and trading metrics: pure functions of arrays and series, named as backtesting.py names them.
 
-Conventions, stated with every result: returns are per period (one bar); annualisation is
-geometric, with `periods_per_year` bars a year (252 for daily stock data, or the data's own
-calendar); the risk-free rate is annual (default 0). Naive means the no-change forecast.
+Conventions, stated with every result and written out in docs/METRICS.md: returns are per
+period (one execution bar); annual figures use the data's own calendar, `periods_per_year`
+bars a year (about 252 for daily stocks); the risk-free rate is annual (default 0), turned into
+a per-period rate. Naive means the no-change forecast.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
     r2_score,
 )
+
+from engine.trading import Simulation
 
 
 def forecast_metrics(actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray, *,
@@ -63,53 +68,64 @@ def classification_metrics(actual_up: np.ndarray, probability_up: np.ndarray) ->
     }
 
 
-def trading_metrics(periods: pd.DataFrame, trades: pd.DataFrame, *, periods_per_year: float,
-                    risk_free_rate: float = 0.0) -> dict[str, float]:
-    """backtesting.py-style statistics of a simulation's per-period frame and trades table."""
-    returns, benchmark = periods["strategy_return"], periods["asset_return"]
-    equity, n = periods["equity"], len(periods)
-    start_capital = equity.iloc[0] / (1 + returns.iloc[0])
+def trading_metrics(simulation: Simulation, *, periods_per_year: float, risk_free_rate: float = 0.0,
+                    return_before_costs: float | None = None) -> dict[str, float]:
+    """The statistics of one ledger, named as backtesting.py names them; docs/METRICS.md gives each formula.
+
+    Per-period statistics use the ledger's per-period returns r (one per execution bar), the
+    risk-free rate per period rf = (1 + annual rate)^(1 / periods_per_year) - 1 and the buy-and-hold
+    returns b of the same bars. Sharpe, Sortino, alpha and beta follow empyrical's definitions.
+    """
+    periods, trades = simulation.periods, simulation.trades
+    returns, benchmark, equity = periods["strategy_return"], periods["asset_return"], periods["equity"]
+    n, start_capital = len(periods), simulation.initial_capital
+    rf = (1 + risk_free_rate) ** (1 / periods_per_year) - 1
+    excess, benchmark_excess = returns - rf, benchmark - rf
     total = equity.iloc[-1] / start_capital - 1
     annual = _annualise(total, n, periods_per_year)
-    benchmark_annual = _annualise((1 + benchmark).prod() - 1, n, periods_per_year)
     volatility = returns.std(ddof=1) * np.sqrt(periods_per_year)
-    downside = np.sqrt(np.mean(np.minimum(returns, 0.0) ** 2)) * np.sqrt(periods_per_year)
-    days = max((periods.index[-1] - periods.index[0]).days, 1)
+    downside = np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * np.sqrt(periods_per_year)
+    days = (periods.index[-1] - periods.index[0]).days
     drawdowns = _drawdown_episodes(periods["drawdown"])
     max_drawdown = -periods["drawdown"].min()
-    beta = returns.cov(benchmark) / benchmark.var() if benchmark.var() > 0 else np.nan
-    trade_returns = trades["return"] if len(trades) else pd.Series(dtype=float)
+    beta = excess.cov(benchmark_excess) / benchmark_excess.var() if benchmark_excess.var() > 0 else np.nan
+    alpha = (1 + (excess - beta * benchmark_excess).mean()) ** periods_per_year - 1
+    trade_returns = trades["return"]
+    has_trades = len(trades) > 0
     wins, losses = trade_returns[trade_returns > 0].sum(), -trade_returns[trade_returns < 0].sum()
     return {
         "Start": periods.index[0],
         "End": periods.index[-1],
         "Duration [days]": days,
-        "Exposure Time [%]": float((periods["position"] != 0).mean() * 100),
+        "Periods a Year": float(periods_per_year),
+        "Exposure Time [%]": float((periods["position"].iloc[1:] != 0).mean() * 100) if n > 1 else 0.0,
         "Equity Final [$]": float(equity.iloc[-1]),
-        "Equity Peak [$]": float(equity.max()),
+        "Equity Peak [$]": float(max(equity.max(), start_capital)),
         "Return [%]": float(total * 100),
-        "Buy & Hold Return [%]": float(((1 + benchmark).prod() - 1) * 100),
+        "Return Before Costs [%]": float(return_before_costs * 100) if return_before_costs is not None else np.nan,
+        "Buy & Hold Return [%]": float((periods["benchmark_equity"].iloc[-1] / start_capital - 1) * 100),
         "Return (Ann.) [%]": float(annual * 100),
-        "CAGR [%]": float(((1 + total) ** (365.25 / days) - 1) * 100),
+        "CAGR [%]": float(((1 + total) ** (365.25 / days) - 1) * 100) if days > 0 else np.nan,
         "Volatility (Ann.) [%]": float(volatility * 100),
-        "Sharpe Ratio": float((annual - risk_free_rate) / volatility) if volatility > 0 else np.nan,
-        "Sortino Ratio": float((annual - risk_free_rate) / downside) if downside > 0 else np.nan,
+        "Sharpe Ratio": float(excess.mean() / excess.std(ddof=1) * np.sqrt(periods_per_year))
+        if excess.std(ddof=1) > 0 else np.nan,
+        "Sortino Ratio": float(excess.mean() * periods_per_year / downside) if downside > 0 else np.nan,
         "Calmar Ratio": float(annual / max_drawdown) if max_drawdown > 0 else np.nan,
-        "Alpha [%]": float((annual - risk_free_rate - beta * (benchmark_annual - risk_free_rate)) * 100),
+        "Alpha [%]": float(alpha * 100),
         "Beta": float(beta),
         "Max. Drawdown [%]": float(-max_drawdown * 100),
-        "Avg. Drawdown [%]": float(-np.mean([d for d, _ in drawdowns]) * 100) if drawdowns else 0.0,
-        "Max. Drawdown Duration [bars]": max((length for _, length in drawdowns), default=0),
-        "Avg. Drawdown Duration [bars]": float(np.mean([length for _, length in drawdowns])) if drawdowns else 0.0,
+        "Avg. Drawdown [%]": float(-np.mean([e.depth for e in drawdowns]) * 100) if drawdowns else 0.0,
+        "Max. Drawdown Duration [bars]": max((e.bars for e in drawdowns), default=0),
+        "Max. Drawdown Duration [days]": max((e.days for e in drawdowns), default=0),
+        "Avg. Drawdown Duration [bars]": float(np.mean([e.bars for e in drawdowns])) if drawdowns else 0.0,
         "# Trades": len(trades),
-        "Win Rate [%]": float((trade_returns > 0).mean() * 100) if len(trades) else np.nan,
-        "Best Trade [%]": float(trade_returns.max() * 100) if len(trades) else np.nan,
-        "Worst Trade [%]": float(trade_returns.min() * 100) if len(trades) else np.nan,
-        "Avg. Trade [%]": float((np.exp(np.log1p(trade_returns).mean()) - 1) * 100) if len(trades) else np.nan,
+        "Win Rate [%]": float((trade_returns > 0).mean() * 100) if has_trades else np.nan,
+        "Best Trade [%]": float(trade_returns.max() * 100) if has_trades else np.nan,
+        "Worst Trade [%]": float(trade_returns.min() * 100) if has_trades else np.nan,
+        "Avg. Trade [%]": float((np.exp(np.log1p(trade_returns).mean()) - 1) * 100) if has_trades else np.nan,
         "Profit Factor": float(wins / losses) if losses > 0 else np.nan,
-        "Expectancy [%]": float(trade_returns.mean() * 100) if len(trades) else np.nan,
-        "Turnover (Ann.)": float(periods["position"].diff().fillna(periods["position"]).abs().sum()
-                                 / n * periods_per_year),
+        "Expectancy [%]": float(trade_returns.mean() * 100) if has_trades else np.nan,
+        "Turnover (Ann.)": float(periods["turnover"].sum() / n * periods_per_year),
     }
 
 
@@ -123,9 +139,20 @@ def _annualise(total_return: float, n_periods: int, per_year: float) -> float:
     return (1 + total_return) ** (per_year / n_periods) - 1
 
 
-def _drawdown_episodes(drawdown: pd.Series) -> list[tuple[float, int]]:
-    """(depth, length in bars) of every period spent below a previous equity peak."""
+@dataclass(frozen=True)
+class _Drawdown:
+    depth: float  # the lowest equity / peak - 1, as a positive fraction
+    bars: int  # periods spent below the peak
+    days: int  # calendar days from the peak to the first period back at it (or to the last period)
+
+
+def _drawdown_episodes(drawdown: pd.Series) -> list[_Drawdown]:
+    """Every stretch of periods spent below a previous equity peak (the starting capital is the first peak)."""
     underwater = drawdown.to_numpy() < 0
     edges = np.flatnonzero(np.diff(np.r_[False, underwater, False].astype(int)))
-    values = drawdown.to_numpy()
-    return [(-values[start:end].min(), end - start) for start, end in zip(edges[::2], edges[1::2])]
+    values, dates = drawdown.to_numpy(), drawdown.index
+    episodes = []
+    for start, end in zip(edges[::2], edges[1::2]):
+        peak, back = dates[max(start - 1, 0)], dates[min(end, len(dates) - 1)]
+        episodes.append(_Drawdown(-values[start:end].min(), int(end - start), int((back - peak).days)))
+    return episodes

@@ -150,7 +150,7 @@ def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig)
         done.append(event.predictions)
         so_far = pd.concat(done).set_index("date").sort_index()
         for horizon, forecasts in so_far.groupby("horizon"):
-            _, simulation = trade_forecasts(forecasts, bars, config.windows.target, int(horizon), config.trading)
+            simulation = trade_forecasts(forecasts, bars, config.windows.target, int(horizon), config.trading)
             on_event(EquityProgress(event.fold.ticker, event.fold.model, int(horizon), simulation.periods))
 
     return forward

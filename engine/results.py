@@ -18,7 +18,7 @@ from engine.metrics import (
     periods_per_year,
     trading_metrics,
 )
-from engine.trading import Simulation, TradingConfig, hold_for, signals, simulate
+from engine.trading import Simulation, TradingConfig, hold_for, return_before_costs, signals, simulate
 
 LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
 LAGGED_COPY_SKILL = 0.98  # Theil's U at or above this: hardly better than no change
@@ -47,16 +47,17 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
     for (ticker, model, horizon), group in predictions.groupby(["ticker", "model", "horizon"], sort=False):
         bars = bars_by_ticker[ticker]
         group = group.set_index("date").sort_index()
-        raw_signal, simulation = trade_forecasts(group, bars, target, int(horizon), trading)
+        raw_signal, decisions = trading_decisions(group, target, int(horizon), trading)
+        simulation = simulate(bars, decisions, trading)
         per_year = periods_per_year(bars.index)
         keys = {"ticker": ticker, "model": model, "horizon": horizon}
         rows.append(_trading_columns(group, raw_signal, simulation.periods, bars.index, keys))
         equity_frames.append(simulation.periods.rename_axis("date").reset_index().assign(**keys))
         trade_frames.append(simulation.trades.assign(**keys))
         scores = _forecast_scores(group, target)
-        metric_rows.append({**keys, **scores, **trading_metrics(simulation.periods, simulation.trades,
-                                                                periods_per_year=per_year,
-                                                                risk_free_rate=trading.risk_free_rate)})
+        metric_rows.append({**keys, **scores, **trading_metrics(
+            simulation, periods_per_year=per_year, risk_free_rate=trading.risk_free_rate,
+            return_before_costs=return_before_costs(bars, decisions, trading))})
         if warning := _lagged_copy_warning(group, target, scores, keys):
             warnings.append(warning)
     metric_rows += _baseline_rows(predictions, bars_by_ticker, target, trading)
@@ -71,11 +72,17 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
     )
 
 
-def trade_forecasts(forecasts: pd.DataFrame, bars: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
-                    ) -> tuple[pd.Series, Simulation]:
-    """The raw signal of each forecast (indexed by decision date) and the simulation of trading them."""
+def trading_decisions(forecasts: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
+                      ) -> tuple[pd.Series, pd.Series]:
+    """The raw signal of each forecast and the direction wanted after the h-bar holding rule, by decision date."""
     raw_signal = signals(expected_return(forecasts, target), trading)
-    return raw_signal, simulate(bars, hold_for(raw_signal, horizon), trading)
+    return raw_signal, hold_for(raw_signal, horizon)
+
+
+def trade_forecasts(forecasts: pd.DataFrame, bars: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
+                    ) -> Simulation:
+    """The ledger of trading the forecasts (indexed by decision date)."""
+    return simulate(bars, trading_decisions(forecasts, target, horizon, trading)[1], trading)
 
 
 def _trading_columns(group, signal, periods, index, keys) -> pd.DataFrame:
@@ -133,8 +140,8 @@ def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, tradi
                                                          initial_capital=trading.initial_capital))
         keys = {"ticker": ticker, "horizon": horizon}
         rows.append({**keys, "model": BUY_AND_HOLD,
-                     **trading_metrics(held.periods, held.trades, periods_per_year=periods_per_year(bars.index),
-                                       risk_free_rate=trading.risk_free_rate)})
+                     **trading_metrics(held, periods_per_year=periods_per_year(bars.index),
+                                       risk_free_rate=trading.risk_free_rate, return_before_costs=held.periods["equity"].iloc[-1] / held.initial_capital - 1)})
         if target != "direction":
             naive = group.assign(predicted=no_change_forecast(target, group["reference_close"].to_numpy(), 1).ravel())
             rows.append({**keys, "model": NAIVE, **_forecast_scores(naive, target)})
@@ -142,12 +149,18 @@ def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, tradi
 
 
 def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFrame]) -> str:
-    calendars = ", ".join(f"{ticker} {periods_per_year(bars.index):.0f}" for ticker, bars in bars_by_ticker.items())
+    """The rules every number of the run follows, in one paragraph (docs/METRICS.md has the formulas)."""
+    calendars = ", ".join(f"{ticker} {periods_per_year(bars.index):.2f}" for ticker, bars in bars_by_ticker.items())
     execution = "the next bar's open" if trading.execution == "next_open" else "the close of the next bar"
-    return (f"Signals formed at a bar's close trade at {execution}; h-bar forecasts are held h bars, "
-            f"non-overlapping. Costs {trading.cost_bps:g} bps + slippage {trading.slippage_bps:g} bps per side. "
-            f"Annualised geometrically with the data's own calendar (bars a year: {calendars}); "
-            f"risk-free rate {trading.risk_free_rate:.2%} a year. Buy & Hold trades the same dates without costs.")
+    return (f"Signals formed at a bar's close trade at {execution}; h-bar forecasts are held h bars, non-overlapping. "
+            f"Each position buys or shorts shares worth {trading.position_size:.0%} of equity at entry and holds them "
+            f"until the signal changes; equity is marked at each execution price, starting from "
+            f"{trading.initial_capital:,.0f}. Costs {trading.cost_bps:g} bps + slippage {trading.slippage_bps:g} bps "
+            "per side on every change, including closing what is open at the end. Annual figures use bars a year "
+            f"as measured on the data ({calendars}); risk-free rate {trading.risk_free_rate:.2%} a year, per bar "
+            "(1 + rf)^(1/bars a year) − 1. Sharpe = mean excess return / its std (ddof 1) × √(bars a year); Sortino, "
+            "alpha and beta as empyrical defines them; CAGR over the calendar days from the first execution to the "
+            "last. Buy & Hold trades the same dates without costs.")
 
 
 def export_csv(result: BacktestResult, directory: Path) -> list[Path]:

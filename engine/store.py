@@ -14,7 +14,7 @@ import json
 import pickle
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import torch
 from engine.backtest import Fold
 from engine.errors import WorkbenchError
 from engine.results import BacktestResult
-from engine.runs import RunConfig
+from engine.runs import RUN_CONFIG_VERSION, RunConfig
 
 SCHEMA_VERSION = 1
 _TABLES = ("predictions", "metrics", "equity", "trades")
@@ -68,6 +68,7 @@ class StoredRun:
     config: RunConfig
     data_fingerprint: str
     result: BacktestResult
+    notice: str | None = None  # set when an older version stored it: what is out of date, and how to renew it
 
 
 def default_store_path() -> Path:
@@ -170,10 +171,11 @@ class RunStore:
             result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
                                     warnings=tuple(json.loads(warnings)), conventions=conventions)
             config = RunConfig.from_json(config_json)
+            version = json.loads(config_json)["version"]
         except (OSError, EOFError, ValueError, KeyError, TypeError, WorkbenchError) as error:
             raise WorkbenchError(f"Run {run_id} in the run store {self.path} is damaged ({type(error).__name__}): "
                                  "delete it; the other runs are not affected.") from error
-        return StoredRun(run_id, created, name, config, fingerprint, result)
+        return StoredRun(run_id, created, name, config, fingerprint, result, _older_version_notice(run_id, version))
 
     def load_model_state(self, run_id: int, ticker: str, model: str) -> tuple[dict, dict]:
         """The final fold's weights (a state_dict) and scaler parameters of one model."""
@@ -192,11 +194,15 @@ class RunStore:
                                  "run it again.") from error
 
     def delete(self, run_id: int) -> None:
+        """Remove a run and everything stored with it; a run that is not there is an error."""
         try:
             with self._connection:
-                self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+                deleted = self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
         except sqlite3.DatabaseError as error:
             raise self._unusable(error) from error
+        if not deleted:
+            raise WorkbenchError(f"There is no stored run {run_id}: nothing was deleted. See the list of runs for "
+                                 "their ids.")
 
     def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         try:
@@ -246,5 +252,20 @@ def _fold_to_dict(fold: Fold) -> dict:
 
 
 def _fold_from_dict(data: Mapping) -> Fold:
+    """A stored fold; fields an older version did not store keep their defaults."""
     return Fold(**{key: pd.Timestamp(value) if key.endswith(("_start", "_end")) and value else value
-                   for key, value in data.items()})
+                   for key, value in data.items() if key in _FOLD_FIELDS})
+
+
+_FOLD_FIELDS = {f.name for f in fields(Fold)}
+
+
+def _older_version_notice(run_id: int, version: int) -> str | None:
+    """What a run stored before the one-ledger trading statistics (config version 2) lacks, and the way out."""
+    if version >= RUN_CONFIG_VERSION:
+        return None
+    return (f"Run {run_id} was stored by an older version of the workbench: its settings load, but its equity, "
+            "trades and statistics follow the old conventions (shorts rebalanced every bar, Sharpe from the annual "
+            "return, no cost for closing at the end) and it has no return before costs, no drawdown duration in "
+            f"days and a linear baseline trained by gradient descent. Re-run it (main.py runs rerun {run_id}, or "
+            "Re-run in Compare) for numbers on the current conventions.")

@@ -1,6 +1,8 @@
 """Test-wide set-up: headless Qt, no network, no user files touched."""
+import json
 import os
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,16 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
 def real_data() -> Path:
     """The folder of real OHLCV files bundled with the tests."""
     return REAL_DATA
+
+
+@pytest.fixture
+def store_as_version_1():
+    """Rewrite a stored run's config as version 1 wrote it: the early-stopping share was walk_forward.val_fraction."""
+    def rewrite(path: Path, run_id: int) -> None:
+        with sqlite3.connect(path) as connection:
+            config = json.loads(connection.execute("SELECT config FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+            config["version"] = 1
+            config["walk_forward"]["val_fraction"] = config["walk_forward"].pop("early_stop_fraction")
+            connection.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config), run_id))
+        connection.close()
+    return rewrite

@@ -141,3 +141,28 @@ def test_a_window_larger_than_a_walk_forward_fold_names_the_fold_not_the_series(
     assert "(bars 1999-01-04 to 2004-04-07, 1323 rows): too few for a window of 100000 bars" in error
     assert "SP500 has" not in error and not (tmp_path / "out").exists()
 
+
+def test_backtest_trading_and_early_stopping_options_reach_the_run_config():
+    args = _parser().parse_args(["backtest", "--position-size", "0.5", "--initial-capital", "2500",
+                                 "--risk-free-rate", "0.03", "--early-stop-fraction", "0.3"])
+    config = _run_config(args)
+    assert (config.trading.position_size, config.trading.initial_capital, config.trading.risk_free_rate) == (
+        0.5, 2500, 0.03)
+    assert config.walk_forward.early_stop_fraction == 0.3
+
+
+@pytest.mark.parametrize("flag", ["--val-fraction", "--test-fraction"])
+def test_a_backtest_given_a_fixed_split_option_says_it_does_not_apply_and_names_the_right_one(flag, capsys):
+    assert main(["backtest", flag, "0.4", "--no-store"]) == 2
+    error = capsys.readouterr().err
+    assert f"{flag} sets the fixed split of 'train' and does nothing in a backtest" in error
+    assert "--early-stop-fraction" in error
+
+
+def test_train_still_takes_its_validation_share():
+    assert _run_config(_parser().parse_args(["train", "--val-fraction", "0.3"])).windows.val_fraction == 0.3
+
+
+def test_deleting_a_run_that_does_not_exist_exits_2(capsys):
+    assert main(["runs", "delete", "99"]) == 2
+    assert "There is no stored run 99" in capsys.readouterr().err

@@ -90,6 +90,7 @@ class _Run:
     name: str
     created: str
     fingerprint: str
+    notice: str | None = None  # what a run stored by an older version lacks (StoredRun.notice)
 
     @property
     def seed(self) -> int:
@@ -511,7 +512,7 @@ class CompareView(QWidget):
                 self._damaged[run_id] = str(error)
                 continue
             self._runs[f"#{run_id}"] = _Run(f"#{run_id}", f"#{run_id}", stored.config, stored.result, run_id,
-                                            stored.name, stored.created, stored.data_fingerprint)
+                                            stored.name, stored.created, stored.data_fingerprint, stored.notice)
             read += 1
         self._rebuild()
         return read
@@ -928,7 +929,9 @@ def _run_details(run: _Run, rich: bool = False) -> str:
     text = " · ".join(parts)
     if run.name:
         text = f"{run.name} — {text}"
-    return html.escape(text) if rich else text
+    if run.notice:
+        text = f"{text}\n{run.notice}"
+    return html.escape(text).replace("\n", "<br>") if rich else text
 
 
 def _short(model: str) -> str:

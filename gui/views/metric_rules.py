@@ -31,7 +31,9 @@ BETTER: dict[str, Better] = {
     "Max. Drawdown [%]": "higher",
     "Avg. Drawdown [%]": "higher",
     "Max. Drawdown Duration [bars]": "lower",
+    "Max. Drawdown Duration [days]": "lower",
     "Avg. Drawdown Duration [bars]": "lower",
+    "Periods a Year": None,
     "Exposure Time [%]": None,
     "# Trades": None,
     "Win Rate [%]": "higher",
@@ -79,9 +81,9 @@ LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]", "Theil
 
 # The Backtest tab's metrics table: sections of the metrics most people read first; the rest follow.
 TABLE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Trading", ("Return [%]", "Return (Ann.) [%]", "Sharpe Ratio", "Sortino Ratio", "Max. Drawdown [%]",
-                 "Volatility (Ann.) [%]", "Alpha [%]", "Beta", "Exposure Time [%]", "# Trades", "Win Rate [%]",
-                 "Profit Factor", "Equity Final [$]")),
+    ("Trading", ("Return [%]", "Return Before Costs [%]", "Return (Ann.) [%]", "Sharpe Ratio", "Sortino Ratio",
+                 "Max. Drawdown [%]", "Max. Drawdown Duration [days]", "Volatility (Ann.) [%]", "Alpha [%]", "Beta",
+                 "Exposure Time [%]", "# Trades", "Win Rate [%]", "Profit Factor", "Equity Final [$]")),
     ("Forecast", ("Theil's U", "MASE", "Directional Accuracy [%]", "MAE", "RMSE", "MAPE [%]", "R²",
                   "Always-Up Accuracy [%]")),
 )

@@ -159,3 +159,25 @@ def test_kill_9_during_a_save_keeps_every_finished_run(tmp_path, run):
         assert list(listed["data_fingerprint"]) == ["done", "done"]
         for run_id in listed["id"]:
             assert len(store.load(run_id).result.predictions) == len(run.result.predictions)
+
+
+def test_a_run_stored_by_version_1_loads_migrated_with_a_notice_offering_a_rerun(tmp_path, run, store_as_version_1):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        run_id = store.save(CONFIG, run.result, fingerprint="a")
+    store_as_version_1(path, run_id)
+    with RunStore(path) as store:
+        stored = store.load(run_id)
+    assert stored.config == CONFIG  # the renamed field arrives under its new name
+    assert "older version" in stored.notice and f"runs rerun {run_id}" in stored.notice
+    pd.testing.assert_frame_equal(stored.result.metrics, run.result.metrics, check_dtype=False)
+
+
+def test_a_current_run_has_no_notice(tmp_path, run):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.load(store.save(CONFIG, run.result, fingerprint="a")).notice is None
+
+
+def test_deleting_a_run_that_is_not_there_says_so(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store, pytest.raises(WorkbenchError, match="no stored run 99"):
+        store.delete(99)
