@@ -156,7 +156,7 @@ def _print_fold(event) -> None:
         fold = event.fold
         print(f"[{fold.model} · {fold.ticker}] fold {fold.index + 1}/{event.folds}: trained to "
               f"{fold.train_end.date()}, predicted {fold.test_start.date()} → {fold.test_end.date()} "
-              f"({fold.epochs_run} epochs{', warm start' if fold.warm_started else ''})", flush=True)
+              f"({fold.fitting})", flush=True)
 
 
 def _print_leaderboard(metrics) -> None:

@@ -44,6 +44,13 @@ class Fold:
     best_epoch: int
     warm_started: bool
 
+    @property
+    def fitting(self) -> str:
+        """How the fold's model was fitted, in words: '12 epochs, warm start' or 'fitted in closed form'."""
+        if self.epochs_run == 0:
+            return "fitted in closed form"
+        return f"{self.epochs_run} epoch{'s' * (self.epochs_run != 1)}{', warm start' if self.warm_started else ''}"
+
 
 @dataclass(frozen=True)
 class FoldDone:

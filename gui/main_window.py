@@ -699,8 +699,7 @@ class MainWindow(QMainWindow):
             self.backtest_view.show_fold(event)
             fold = event.fold
             self.log(f"Run {run}: {fold.model} on {fold.ticker}: fold {fold.index + 1}/{event.folds} predicted "
-                     f"{fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} ({count(fold.epochs_run, 'epoch')}"
-                     f"{', warm start' if fold.warm_started else ''})")
+                     f"{fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} ({fold.fitting})")
         elif isinstance(event, BarsLoaded):
             self.backtest_view.set_bars(event.bars)
         elif isinstance(event, ModelEvent):

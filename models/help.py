@@ -3,7 +3,7 @@
 # The architectures, simplest first, each with one plain line for its card; models.registry maps
 # each name to its class. Nothing here imports torch, so forms and --help can list them at once.
 ARCHITECTURES: dict[str, str] = {
-    "linear": "One weighted sum of the whole window: the baseline every other model must beat.",
+    "linear": "One weighted sum of the whole window, trained like the other networks.",
     "mlp": "Dense layers on the flattened window; ignores the order of time.",
     "rnn": "Reads the window bar by bar with a simple memory that fades quickly.",
     "lstm": "Reads bar by bar with a gated memory that keeps information longest.",
@@ -14,8 +14,8 @@ ARCHITECTURES: dict[str, str] = {
 HELP: dict[str, str] = {
     # --- ModelConfig ---
     "arch": (
-        "Which kind of network reads the window. 'linear' is one weighted sum of every input: "
-        "the baseline every other model must beat. 'mlp' flattens the window into dense layers "
+        "Which kind of network reads the window. 'linear' is one weighted sum of every input, "
+        "the simplest network (every backtest also fits one in closed form as its baseline). 'mlp' flattens the window into dense layers "
         "and ignores the order of time. 'rnn', 'lstm' and 'gru' read the window one step at a "
         "time and carry a memory forward; LSTM and GRU have gates that let them remember longer "
         "than a plain RNN. 'cnn' slides small filters along time to spot local patterns. Start "

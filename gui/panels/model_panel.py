@@ -37,7 +37,7 @@ FIELDS_BY_ARCH: dict[str, tuple[str, ...]] = {
     "gru": _RECURRENT + _DENSE,
     "cnn": _CONV + _DENSE,
 }
-_NAMES = {"linear": "Linear baseline", "mlp": "MLP", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "cnn": "CNN (TCN)"}
+_NAMES = {"linear": "Linear", "mlp": "MLP", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "cnn": "CNN (TCN)"}
 _LABELS = {"hidden_size": "Hidden units", "num_layers": "Recurrent layers", "hidden_layers": "Dense layers",
            "init": "Weight init", "norm": "Normalisation", "channels": "Conv channels", "leaky_slope": "Leaky slope"}
 _EXAMPLES = {"hidden_layers": "64, 32", "channels": "32, 32"}
