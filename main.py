@@ -120,17 +120,17 @@ def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
 
     from engine.pipeline import load_data, run_backtest
     from engine.results import export_csv
-    from engine.store import RunStore, data_fingerprint, seed_summary
+    from engine.store import RunStore, data_fingerprint
 
     loaded = load_data(config.data)
     for notice in loaded.notices:
         print(f"note: {notice}")
-    metrics = []
+    results = {}
     for seed in range(config.training.seed, config.training.seed + seeds):
         seeded = replace(config, training=replace(config.training, seed=seed))
         run = run_backtest(seeded, loaded.bars, on_event=_print_fold)
         written = export_csv(run.result, out if seeds == 1 else out / f"seed-{seed}")
-        metrics.append(run.result.metrics)
+        results[seed] = run.result
         if store:
             with RunStore() as runs:
                 run_id = runs.save(seeded, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
@@ -138,15 +138,37 @@ def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
         for warning in run.result.warnings:
             print(f"warning: {warning}")
         _print_leaderboard(run.result.metrics)
+        for line in run.result.verdicts:
+            print(f"verdict: {line['text']} ({line['ticker']}, horizon {line['horizon']})")
+        _print_run_stats(run.result.run_stats)
         print(f"conventions: {run.result.conventions}")
         print("wrote " + ", ".join(str(path) for path in written))
     if seeds > 1:
-        from engine.files import write_atomically
-
-        summary = seed_summary(metrics)
-        path = write_atomically(out / "seeds_summary.csv", lambda file: summary.to_csv(file, index=False))
-        print(f"wrote {path} (mean and std over {seeds} seeds)")
+        _write_seed_summaries(results, config, out)
     return 0
+
+
+def _write_seed_summaries(results: dict, config, out: Path) -> None:
+    """Mean and std of every metric over the seeds, and the run-level statistics with each seed a trial."""
+    from engine.files import write_all_atomically
+    from engine.skill import run_stats_over_seeds
+    from engine.store import seed_summary
+
+    summary = seed_summary([result.metrics for result in results.values()])
+    stats = run_stats_over_seeds(results, target=config.windows.target,
+                                 repetitions=config.trading.bootstrap_repetitions)
+    paths = write_all_atomically({out / "seeds_summary.csv": lambda file: summary.to_csv(file, index=False),
+                                  out / "seeds_run_stats.csv": lambda file: stats.to_csv(file, index=False)})
+    _print_run_stats(stats)
+    print(f"wrote {', '.join(map(str, paths))} (over {len(results)} seeds; each model and seed is a trial)")
+
+
+def _print_run_stats(stats) -> None:
+    for row in stats.to_dict("records"):
+        print(f"run: {row['ticker']}, horizon {row['horizon']}: best {row['best model']} (Sharpe "
+              f"{row['Sharpe Ratio of best']:.2f}), Deflated Sharpe {row['DSR']:.2f} over {row['trials']} trials "
+              f"({row['effective trials']:.1f} effective); SPA p vs naive {row['SPA p vs naive']:.2f}, vs buy & hold "
+              f"{row['SPA p vs buy & hold']:.2f}")
 
 
 def _print_fold(event) -> None:

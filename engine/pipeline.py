@@ -135,7 +135,8 @@ def run_backtest(
             if walked.final_state is not None:
                 models[(ticker, label)] = (walked.final_state, walked.final_scalers)
     frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
-    result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading)
+    result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading,
+                      seed=config.training.seed)
     return BacktestRun(result, models)
 
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from engine.backtest import Fold, expected_return, predicted_price
-from engine.baseline import BUY_AND_HOLD, NAIVE
+from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
 from engine.features import no_change_forecast, target_to_price
 from engine.files import write_all_atomically
 from engine.metrics import (
@@ -18,12 +18,13 @@ from engine.metrics import (
     periods_per_year,
     trading_metrics,
 )
+from engine.skill import RUN_STATS_COLUMNS, adjust_for_multiple_testing, forecast_skill, run_stats, sharpe_skill, verdicts
 from engine.trading import Simulation, TradingConfig, hold_for, return_before_costs, signals, simulate
 
 LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
 LAGGED_COPY_SKILL = 0.98  # Theil's U at or above this: hardly better than no change
-PREDICTION_COLUMNS = ["date", "target_date", "realized_date", "ticker", "model", "horizon", "fold", "actual",
-                      "predicted", "signal", "position", "strategy_return", "equity", "benchmark_equity"]
+PREDICTION_COLUMNS = ["date", "target_date", "realized_date", "ticker", "model", "horizon", "fold", "reference_close",
+                      "actual", "predicted", "signal", "position", "strategy_return", "equity", "benchmark_equity"]
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,24 @@ class BacktestResult:
     folds: tuple[Fold, ...]
     warnings: tuple[str, ...]
     conventions: str
+    run_stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RUN_STATS_COLUMNS))
+
+    @property
+    def verdicts(self) -> list[dict]:
+        """A plain-language line per model cell (ticker, model, horizon, text, significant), from its metrics."""
+        return verdicts(self.metrics) if len(self.metrics) else []
 
 
 def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mapping[str, pd.DataFrame], *,
-             target: str, trading: TradingConfig) -> BacktestResult:
-    """Trade every (ticker, model, horizon) forecast, compute its metrics and the baselines' on the same dates."""
+             target: str, trading: TradingConfig, seed: int = 0) -> BacktestResult:
+    """Trade every (ticker, model, horizon) forecast, score it and test its skill beside the baselines' on the
+    same dates; `seed` seeds the bootstraps."""
     if predictions.empty:  # cancelled before any fold finished
         return BacktestResult(pd.DataFrame(columns=PREDICTION_COLUMNS), pd.DataFrame(), pd.DataFrame(),
                               pd.DataFrame(), tuple(folds), (), _conventions(trading, bars_by_ticker))
     rows, metric_rows, equity_frames, trade_frames, warnings = [], [], [], [], []
+    linear = {key: group.set_index("date").sort_index()
+              for key, group in predictions[predictions["model"] == LINEAR_BASELINE].groupby(["ticker", "horizon"])}
     for (ticker, model, horizon), group in predictions.groupby(["ticker", "model", "horizon"], sort=False):
         bars = bars_by_ticker[ticker]
         group = group.set_index("date").sort_index()
@@ -55,21 +65,29 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
         equity_frames.append(simulation.periods.rename_axis("date").reset_index().assign(**keys))
         trade_frames.append(simulation.trades.assign(**keys))
         scores = _forecast_scores(group, target)
+        reference = None if model == LINEAR_BASELINE else linear.get((ticker, horizon))
         metric_rows.append({**keys, **scores, **trading_metrics(
             simulation, periods_per_year=per_year, risk_free_rate=trading.risk_free_rate,
-            return_before_costs=return_before_costs(bars, decisions, trading))})
+            return_before_costs=return_before_costs(bars, decisions, trading)),
+            **forecast_skill(group, target, int(horizon), reference),
+            **_sharpe_skill(simulation, per_year, trading, seed)})
         if warning := _lagged_copy_warning(group, target, scores, keys):
             warnings.append(warning)
-    metric_rows += _baseline_rows(predictions, bars_by_ticker, target, trading)
-    return BacktestResult(
-        predictions=pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS],
-        metrics=pd.DataFrame(metric_rows),
-        equity=pd.concat(equity_frames, ignore_index=True),
-        trades=pd.concat(trade_frames, ignore_index=True),
-        folds=tuple(folds),
-        warnings=tuple(warnings),
-        conventions=_conventions(trading, bars_by_ticker),
-    )
+    metrics = adjust_for_multiple_testing(pd.DataFrame(
+        metric_rows + _baseline_rows(predictions, bars_by_ticker, target, trading, seed)))
+    tables = {"predictions": pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS], "metrics": metrics,
+              "equity": pd.concat(equity_frames, ignore_index=True),
+              "trades": pd.concat(trade_frames, ignore_index=True)}
+    return BacktestResult(**tables, folds=tuple(folds), warnings=tuple(warnings),
+                          conventions=_conventions(trading, bars_by_ticker),
+                          run_stats=run_stats(tables["predictions"], tables["equity"], metrics, target=target,
+                                              repetitions=trading.bootstrap_repetitions, seed=seed))
+
+
+def _sharpe_skill(simulation: Simulation, per_year: float, trading: TradingConfig, seed: int) -> dict[str, float]:
+    return sharpe_skill(simulation.periods["strategy_return"], periods_per_year=per_year,
+                        risk_free_per_period=(1 + trading.risk_free_rate) ** (1 / per_year) - 1,
+                        repetitions=trading.bootstrap_repetitions, seed=seed)
 
 
 def trading_decisions(forecasts: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
@@ -127,7 +145,8 @@ def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys
             "follows the actual one only because every forecast starts from the last close.")
 
 
-def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig) -> list[dict]:
+def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig, seed: int
+                   ) -> list[dict]:
     """Buy-and-hold (trading) and the naive no-change forecast, on the dates the models were tested."""
     rows = []
     first_model = predictions["model"].iloc[0] if len(predictions) else None
@@ -139,9 +158,11 @@ def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, tradi
         held = simulate(bars, always_long, TradingConfig(cost_bps=0, slippage_bps=0, execution=trading.execution,
                                                          initial_capital=trading.initial_capital))
         keys = {"ticker": ticker, "horizon": horizon}
+        per_year = periods_per_year(bars.index)
         rows.append({**keys, "model": BUY_AND_HOLD,
-                     **trading_metrics(held, periods_per_year=periods_per_year(bars.index),
-                                       risk_free_rate=trading.risk_free_rate, return_before_costs=held.periods["equity"].iloc[-1] / held.initial_capital - 1)})
+                     **trading_metrics(held, periods_per_year=per_year, risk_free_rate=trading.risk_free_rate,
+                                       return_before_costs=held.periods["equity"].iloc[-1] / held.initial_capital - 1),
+                     **_sharpe_skill(held, per_year, trading, seed)})
         if target != "direction":
             naive = group.assign(predicted=no_change_forecast(target, group["reference_close"].to_numpy(), 1).ravel())
             rows.append({**keys, "model": NAIVE, **_forecast_scores(naive, target)})
@@ -164,8 +185,9 @@ def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFra
 
 
 def export_csv(result: BacktestResult, directory: Path) -> list[Path]:
-    """Write predictions.csv, metrics.csv, equity.csv, trades.csv and folds.csv, all or none of them."""
+    """Write predictions, metrics, equity, trades, folds and run_stats CSV files, all or none of them."""
     tables = {"predictions": result.predictions, "metrics": result.metrics, "equity": result.equity,
-              "trades": result.trades, "folds": pd.DataFrame([asdict(fold) for fold in result.folds])}
+              "trades": result.trades, "folds": pd.DataFrame([asdict(fold) for fold in result.folds]),
+              "run_stats": result.run_stats}
     return write_all_atomically({Path(directory) / f"{name}.csv": lambda file, frame=frame: frame.to_csv(file, index=False)
                                  for name, frame in tables.items()})

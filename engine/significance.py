@@ -198,14 +198,17 @@ def verdict(model: str, dm_p: float, sharpe_ci: tuple[float, float] | None = Non
             level: float = SIGNIFICANCE_LEVEL) -> str:
     """One plain sentence: does `model` beat `reference`, by a one-sided DM p-value below `level`?
 
-    e.g. "no evidence that lstm beats predicting no change (DM p = 0.41)" or "lstm beats predicting
-    no change on squared error (DM p = 0.003); its Sharpe CI is −0.2 … 0.9". The Sharpe interval is
-    appended when both its ends are finite.
+    e.g. "no evidence that lstm beats predicting no change (DM p = 0.41)", "lstm beats predicting
+    no change on squared error (DM p = 0.003); its Sharpe CI is −0.2 … 0.9", or, when the reverse
+    one-sided test is below `level`, "lstm does worse than predicting no change on squared error (DM
+    p = 0.002 that it is worse)". The Sharpe interval is appended when both its ends are finite.
     """
     if math.isnan(dm_p):
         sentence = f"too few forecasts to test whether {model} beats {reference}"
     elif dm_p < level:
         sentence = f"{model} beats {reference} on {loss} (DM {_format_p(dm_p)})"
+    elif dm_p > 1 - level:
+        sentence = f"{model} does worse than {reference} on {loss} (DM {_format_p(1 - dm_p)} that it is worse)"
     else:
         sentence = f"no evidence that {model} beats {reference} (DM {_format_p(dm_p)})"
     if sharpe_ci is not None and all(math.isfinite(end) for end in sharpe_ci):

@@ -29,7 +29,7 @@ from engine.results import BacktestResult
 from engine.runs import RUN_CONFIG_VERSION, RunConfig
 
 SCHEMA_VERSION = 1
-_TABLES = ("predictions", "metrics", "equity", "trades")
+_TABLES = ("predictions", "metrics", "equity", "trades", "run_stats")  # run_stats: not in runs before v2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -167,7 +167,7 @@ class RunStore:
         created, name, config_json, fingerprint, folds, warnings, conventions = rows[0]
         tables = dict(self._query("SELECT name, csv_gz FROM tables WHERE run_id = ?", (run_id,)))
         try:
-            frames = {table: _blob_to_frame(tables[table]) for table in _TABLES}
+            frames = {table: _blob_to_frame(tables[table]) for table in _TABLES if table in tables}
             result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
                                     warnings=tuple(json.loads(warnings)), conventions=conventions)
             config = RunConfig.from_json(config_json)

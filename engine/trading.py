@@ -37,6 +37,7 @@ class TradingConfig(DictConfig):
     execution: Execution = "next_open"
     initial_capital: float = 10_000.0
     risk_free_rate: float = 0.0  # annual, for Sharpe, Sortino and alpha
+    bootstrap_repetitions: int = 1000  # resamples behind each Sharpe and return confidence interval
 
     def __post_init__(self) -> None:
         require([
@@ -45,6 +46,8 @@ class TradingConfig(DictConfig):
             (self.cost_bps >= 0 and self.slippage_bps >= 0, "Costs and slippage must be 0 or more basis points."),
             (self.execution in ("next_open", "next_close"), "Execution must be next_open or next_close."),
             (0 < self.initial_capital < float("inf"), f"Initial capital must be above 0, got {self.initial_capital}."),
+            (self.bootstrap_repetitions >= 10, f"Bootstrap repetitions must be at least 10, got "
+                                               f"{self.bootstrap_repetitions}: 1000 is the usual choice."),
             (-0.5 < self.risk_free_rate < 1, f"The risk-free rate is annual, as a fraction (0.02 = 2 %): got "
                                              f"{self.risk_free_rate}; give a value between -0.5 and 1."),
         ])

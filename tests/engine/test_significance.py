@@ -320,6 +320,8 @@ def test_verdict_reads_as_one_plain_sentence():
         "gru beats the linear baseline on squared error (DM p < 0.001)")
     assert verdict("mlp", math.nan, (math.nan, math.nan)) == (
         "too few forecasts to test whether mlp beats predicting no change")
+    assert verdict("mlp", 0.998) == (
+        "mlp does worse than predicting no change on squared error (DM p = 0.002 that it is worse)")
 
 
 # Degenerate input

@@ -41,5 +41,5 @@ def test_same_seed_gives_byte_identical_exports_in_a_fresh_process(goog_csv, tmp
     subprocess.run([sys.executable, "main.py", *args, "--out", str(tmp_path / "there")], cwd=REPO, check=True,
                    capture_output=True, timeout=300)
 
-    for name in ("predictions.csv", "metrics.csv", "equity.csv", "trades.csv", "folds.csv"):
+    for name in ("predictions.csv", "metrics.csv", "equity.csv", "trades.csv", "folds.csv", "run_stats.csv"):
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes(), name

@@ -24,7 +24,7 @@ from engine.train import predict
 from models import ModelConfig
 from models.registry import build_model
 
-EXPORTED = ["equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "trades.csv"]
+EXPORTED = ["equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "run_stats.csv", "trades.csv"]
 
 
 @pytest.fixture(scope="module")

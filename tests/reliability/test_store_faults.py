@@ -75,7 +75,7 @@ def test_a_damaged_store_does_not_cost_the_backtest_its_exported_results(goog_cs
     error = capsys.readouterr().err
     assert code == 2 and error.startswith(f"error: The run store {store} is damaged") and error.count("\n") == 1
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
-        "equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "trades.csv"]
+        "equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "run_stats.csv", "trades.csv"]
     assert store.read_bytes() == b"not a database " * 500
     assert main([*BACKTEST, "--csv", str(goog_csv), "--out", str(tmp_path / "again"), "--no-store"]) == 0
 

@@ -128,7 +128,7 @@ def test_cancel_mid_epoch_of_a_backtest_keeps_the_finished_folds(goog, tiny_run,
     assert {"mlp", "Buy & Hold"} <= set(result.metrics["model"])
     written = export_csv(result, tmp_path)
     assert [path.name for path in written] == ["predictions.csv", "metrics.csv", "equity.csv", "trades.csv",
-                                               "folds.csv"]
+                                               "folds.csv", "run_stats.csv"]
 
 
 def test_cancel_before_the_first_fold_gives_an_empty_result(goog, tiny_run):
