@@ -248,7 +248,8 @@ def _run_config(args: argparse.Namespace):
                              early_stop_fraction=args.early_stop_fraction)
     trading = TradingConfig(threshold=args.threshold, long_only=args.long_only, position_size=args.position_size,
                             cost_bps=args.cost_bps, slippage_bps=args.slippage_bps, execution=args.execution,
-                            initial_capital=args.initial_capital, risk_free_rate=args.risk_free_rate)
+                            initial_capital=args.initial_capital, risk_free_rate=args.risk_free_rate,
+                            bootstrap_repetitions=args.bootstrap_repetitions)
     return RunConfig(_data_config(args), windows, models, training, walk, trading)
 
 
@@ -338,6 +339,8 @@ def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
                        "(default %(default)s)")
     group.add_argument("--risk-free-rate", type=float, default=trading.risk_free_rate, help="annual risk-free rate for "
                        "Sharpe, Sortino and alpha, 0.02 = 2%% (default %(default)s)")
+    group.add_argument("--bootstrap-repetitions", type=int, default=trading.bootstrap_repetitions, help="resamples "
+                       "behind each Sharpe and return confidence interval and SPA test (default %(default)s)")
     group.add_argument("--cost-bps", type=float, default=trading.cost_bps, help="commission per side, in basis "
                        "points (default %(default)s)")
     group.add_argument("--slippage-bps", type=float, default=trading.slippage_bps, help="slippage per side, in basis "

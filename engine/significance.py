@@ -190,7 +190,7 @@ def _format_p(p_value: float) -> str:
 
 
 def _format_number(value: float) -> str:
-    return f"{value:.1f}".replace("-", "−")
+    return f"{round(value, 1) + 0.0:.1f}".replace("-", "−")  # + 0.0: no "−0.0"
 
 
 def verdict(model: str, dm_p: float, sharpe_ci: tuple[float, float] | None = None, *,

@@ -320,6 +320,7 @@ def test_verdict_reads_as_one_plain_sentence():
         "gru beats the linear baseline on squared error (DM p < 0.001)")
     assert verdict("mlp", math.nan, (math.nan, math.nan)) == (
         "too few forecasts to test whether mlp beats predicting no change")
+    assert verdict("cnn", 0.54, (-0.04, 1.6)).endswith("its Sharpe CI is 0.0 … 1.6")
     assert verdict("mlp", 0.998) == (
         "mlp does worse than predicting no change on squared error (DM p = 0.002 that it is worse)")
 
