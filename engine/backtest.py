@@ -17,39 +17,11 @@ import pandas as pd
 import torch
 
 from engine.baseline import fit_linear_baseline
-from engine.features import target_to_price
 from engine.fit_config import TrainConfig, WalkForwardConfig
-from engine.folds import fold_spans
+from engine.folds import Fold, fold_spans
 from engine.train import TrainEvent, predict, train_model
 from engine.windows import Samples, SplitName, WindowConfig, window_series
 from models import ModelConfig
-
-
-@dataclass(frozen=True)
-class Fold:
-    """What one fold used and predicted, as dates, so a timeline can be drawn."""
-
-    ticker: str
-    model: str
-    index: int  # 0-based
-    train_start: pd.Timestamp
-    train_end: pd.Timestamp  # train/val ranges span the bars whose targets the samples used
-    val_start: pd.Timestamp | None
-    val_end: pd.Timestamp | None
-    scaler_fit_start: pd.Timestamp
-    scaler_fit_end: pd.Timestamp
-    test_start: pd.Timestamp  # first decision bar
-    test_end: pd.Timestamp  # last decision bar
-    epochs_run: int  # 0: fitted in closed form (the linear baseline)
-    best_epoch: int
-    warm_started: bool
-
-    @property
-    def fitting(self) -> str:
-        """How the fold's model was fitted, in words: '12 epochs, warm start' or 'fitted in closed form'."""
-        if self.epochs_run == 0:
-            return "fitted in closed form"
-        return f"{self.epochs_run} epoch{'s' * (self.epochs_run != 1)}{', warm start' if self.warm_started else ''}"
 
 
 @dataclass(frozen=True)
@@ -198,23 +170,6 @@ def _prediction_rows(ticker, label, fold, test: Samples, predicted, windows: Win
         "actual": test.actual.T.ravel(),
         "predicted": predicted.T.ravel(),
     })
-
-
-def expected_return(predictions: pd.DataFrame, target: str) -> pd.Series:
-    """The forecast as a return from the decision bar's close, whatever the target was."""
-    if target == "direction":
-        return predictions["predicted"] - 0.5  # a probability above one half is a predicted rise
-    if target == "close":
-        return predictions["predicted"] / predictions["reference_close"] - 1
-    if target == "log_return":
-        return np.expm1(predictions["predicted"])
-    return predictions["predicted"]
-
-
-def predicted_price(predictions: pd.DataFrame, target: str) -> pd.Series:
-    """The forecast as a price, for regression targets."""
-    return pd.Series(target_to_price(target, predictions["predicted"].to_numpy(),
-                                     predictions["reference_close"].to_numpy()), index=predictions.index)
 
 
 def _first(times: np.ndarray) -> pd.Timestamp | None:

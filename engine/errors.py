@@ -1,9 +1,5 @@
-"""The one exception type for errors a user can cause and fix."""
+"""The one exception type for errors a user can cause and fix (defined in models/, the lowest layer, so that
+every layer raises the same one)."""
+from models.errors import WorkbenchError
 
-
-class WorkbenchError(Exception):
-    """Bad input or an unusable situation.
-
-    The message says what is wrong, where (file, ticker, row or date) and what to do.
-    The GUI shows it in a dialog and the CLI prints it as one line, never a traceback.
-    """
+__all__ = ["WorkbenchError"]

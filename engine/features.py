@@ -95,3 +95,20 @@ def no_change_forecast(kind: TargetKind, reference_close: np.ndarray, n_horizons
     if kind in ("return", "log_return"):
         return np.zeros((len(reference_close), n_horizons))
     raise WorkbenchError("A direction target has no no-change forecast: compare it with always-up instead.")
+
+
+def expected_return(predictions: pd.DataFrame, target: str) -> pd.Series:
+    """The forecast as a return from the decision bar's close, whatever the target was."""
+    if target == "direction":
+        return predictions["predicted"] - 0.5  # a probability above one half is a predicted rise
+    if target == "close":
+        return predictions["predicted"] / predictions["reference_close"] - 1
+    if target == "log_return":
+        return np.expm1(predictions["predicted"])
+    return predictions["predicted"]
+
+
+def predicted_price(predictions: pd.DataFrame, target: str) -> pd.Series:
+    """The forecast as a price, for regression targets."""
+    return pd.Series(target_to_price(target, predictions["predicted"].to_numpy(),
+                                     predictions["reference_close"].to_numpy()), index=predictions.index)

@@ -1,4 +1,5 @@
-"""Where each walk-forward fold trains, validates and tests, as bar positions: no data, no training.
+"""Where each walk-forward fold trains, validates and tests: as bar positions before it runs (no data, no
+training), and as dates once it has (Fold), for the timeline, the store and the results.
 
 Fold k's first target falls at its start bar. Its span holds every bar it may use: the training
 history (all of it, or the last initial_train bars when rolling) and the stretch it predicts.
@@ -6,6 +7,8 @@ history (all of it, or the last initial_train bars when rolling) and the stretch
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import pandas as pd
 
 from engine.errors import WorkbenchError
 from engine.fit_config import WalkForwardConfig
@@ -41,3 +44,30 @@ def fold_spans(n_bars: int, config: WalkForwardConfig, horizons: tuple[int, ...]
         test_start = start - low
         spans.append(FoldSpan(low, high, test_start - round(config.early_stop_fraction * test_start), test_start))
     return spans
+
+
+@dataclass(frozen=True)
+class Fold:
+    """What one fold used and predicted, as dates, so a timeline can be drawn."""
+
+    ticker: str
+    model: str
+    index: int  # 0-based
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp  # train/val ranges span the bars whose targets the samples used
+    val_start: pd.Timestamp | None
+    val_end: pd.Timestamp | None
+    scaler_fit_start: pd.Timestamp
+    scaler_fit_end: pd.Timestamp
+    test_start: pd.Timestamp  # first decision bar
+    test_end: pd.Timestamp  # last decision bar
+    epochs_run: int  # 0: fitted in closed form (the linear baseline)
+    best_epoch: int
+    warm_started: bool
+
+    @property
+    def fitting(self) -> str:
+        """How the fold's model was fitted, in words: '12 epochs, warm start' or 'fitted in closed form'."""
+        if self.epochs_run == 0:
+            return "fitted in closed form"
+        return f"{self.epochs_run} epoch{'s' * (self.epochs_run != 1)}{', warm start' if self.warm_started else ''}"

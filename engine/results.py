@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.backtest import Fold, expected_return, predicted_price
 from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
-from engine.features import no_change_forecast, target_to_price
+from engine.features import expected_return, no_change_forecast, predicted_price, target_to_price
 from engine.files import write_all_atomically
+from engine.folds import Fold
 from engine.metrics import (
     classification_metrics,
     forecast_metrics,

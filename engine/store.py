@@ -23,7 +23,7 @@ import pandas as pd
 import platformdirs
 import torch
 
-from engine.backtest import Fold
+from engine.folds import Fold
 from engine.errors import WorkbenchError
 from engine.results import BacktestResult
 from engine.runs import RUN_CONFIG_VERSION, RunConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, Mapping, get_args, get_origin, get_type_hints
 
-from engine.errors import WorkbenchError
+from models.errors import WorkbenchError
 from models.help import ARCHITECTURES
 
 Activation = Literal["relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu"]

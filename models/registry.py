@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from engine.errors import WorkbenchError
+from models.errors import WorkbenchError
 from models.cnn import CNN
 from models.config import ModelConfig
 from models.layers import init_weights

@@ -47,7 +47,8 @@ from gui.views.metric_rules import (
 )
 
 if TYPE_CHECKING:
-    from engine.backtest import Fold, FoldDone
+    from engine.backtest import FoldDone
+    from engine.folds import Fold
     from engine.pipeline import EquityProgress
     from engine.results import BacktestResult
     from engine.runs import RunConfig
@@ -598,7 +599,7 @@ class BacktestView(QWidget):
 
     def _store_predictions(self, frame: pd.DataFrame) -> None:
         """Turn predictions (with their reference close) into prices with the engine's helper."""
-        from engine.backtest import predicted_price
+        from engine.features import predicted_price
 
         if frame.empty or frame["reference_close"].isna().all():
             return

@@ -17,7 +17,7 @@ from gui.charts import DateAxis
 from gui.theme import DARK, Theme, style_plot
 
 if TYPE_CHECKING:
-    from engine.backtest import Fold
+    from engine.folds import Fold
 
 _BAR = 0.62  # a fold's bar height, in rows
 _SCALER = 0.14  # the scaler-fit strip under the training bar

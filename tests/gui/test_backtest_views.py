@@ -131,7 +131,7 @@ def test_result_curves_match_the_result_tables(backtest_view, backtest):
 
 
 def test_predicted_prices_come_from_the_engine_helper(backtest_view, backtest):
-    from engine.backtest import predicted_price
+    from engine.features import predicted_price
 
     view = backtest_view
     _replay(view, backtest)
