@@ -27,6 +27,7 @@ class PreviewRequest:
     start: str | None  # ISO dates, both included
     end: str | None
     interval: str
+    calendar: str  # exchange calendar of the missing-sessions check, as engine.data.quality.check_calendar spells it
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,13 @@ def _leave_a_core_for_the_gui() -> None:
 
 
 def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -> PreviewResult:
-    """Each listed series with its quality report; a series that fails is reported, the rest still load."""
+    """Each listed series with its quality report; a series that fails is reported, the rest still load.
+
+    Each report checks missing sessions against the request's calendar, as engine.pipeline.load_data does.
+    """
     from engine.data import load_ticker, read_ohlcv_csv
     from engine.data.frame import format_ts
+    from engine.data.quality import with_calendar
 
     start, end = (date.fromisoformat(day) if day else None for day in (request.start, request.end))
     series, failures = [], []
@@ -84,16 +88,18 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
             break
         try:
             loaded = load_ticker(ticker, start=start, end=end, interval=request.interval)
+            report = with_calendar(loaded.report, loaded.frame, request.calendar)
         except WorkbenchError as error:
             failures.append((ticker, str(error)))
             continue
-        add(loaded.ticker, loaded.frame, loaded.report, _SOURCES.get(loaded.source, loaded.source), loaded.notice)
+        add(loaded.ticker, loaded.frame, report, _SOURCES.get(loaded.source, loaded.source), loaded.notice)
     for path in request.csv_files:
         if should_stop():
             break
         name = Path(path).stem.upper()
         try:
             frame, report = read_ohlcv_csv(Path(path))
+            report = with_calendar(report, frame, request.calendar)
         except WorkbenchError as error:
             failures.append((name, str(error)))
             continue

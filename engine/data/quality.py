@@ -14,6 +14,19 @@ from engine.errors import WorkbenchError
 
 OUTLIER_Z = 10.0  # robust z-score of a bar's log return; fat tails make 3-5 far too noisy
 AUTO_CALENDAR = "auto"  # infer the exchange calendar from the bars: XNYS, 24/7 or 24/5
+COMMON_CALENDARS = {  # exchange_calendars names worth offering in a picker; check_calendar takes any of its names
+    "XNYS": "New York Stock Exchange",
+    "XNAS": "Nasdaq",
+    "XLON": "London Stock Exchange",
+    "XETR": "Xetra, Frankfurt",
+    "XPAR": "Euronext Paris",
+    "XTKS": "Tokyo Stock Exchange",
+    "XHKG": "Hong Kong Exchange",
+    "XASX": "Australian Securities Exchange",
+    "XTSE": "Toronto Stock Exchange",
+    "24/7": "every day around the clock (crypto)",
+    "24/5": "weekdays around the clock (forex)",
+}
 _SPLIT_RATIOS = np.log([2.0, 3.0, 4.0, 5.0, 10.0])  # and their inverses (reverse splits)
 _SPLIT_TOLERANCE = 0.06  # in log units: on a split day the price also moves with the market
 _STEADY_BARS = 5  # a split's levels hold for days; a bad tick is gone within a few bars

@@ -1,4 +1,5 @@
-"""The Data panel: which series (tickers, CSV files), which dates and bar interval; where the bars came from."""
+"""The Data panel: which series (tickers, CSV files), which dates, bar interval and exchange calendar; where the
+bars came from."""
 from __future__ import annotations
 
 import html
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine.data import SAMPLE_TICKERS
 from engine.data.loader import clean_ticker
+from engine.data.quality import AUTO_CALENDAR, COMMON_CALENDARS, check_calendar
 from engine.data.yahoo import INTERVALS
 from engine.errors import WorkbenchError
 from gui.events import PreviewRequest, PreviewResult
@@ -35,7 +37,7 @@ _KIND, _VALUE = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 
 
 class DataPanel(QWidget):
-    sigChanged = Signal()  # the series, dates or interval changed: reload the preview, re-check the run
+    sigChanged = Signal()  # the series, dates, interval or calendar changed: reload the preview, re-check the run
     sigCurrentChanged = Signal(str)  # the series picked in the list, to show on the Data tab
     sigImportRequested = Signal()  # "Import CSV…" pressed: the window opens the file dialog
 
@@ -52,17 +54,14 @@ class DataPanel(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.ticker.setCompleter(completer)
         self.ticker.returnPressed.connect(self.add_from_field)
-        self.ticker.textEdited.connect(lambda _: self._set_ticker_error(None))
+        self.ticker.textEdited.connect(lambda _: _show_error(self.ticker_error, None))
         set_help(self.ticker, "Ticker",
                  f"A market symbol. {', '.join(SAMPLE_TICKERS)} ships with the app and works offline; any other "
                  "symbol (AAPL, ^GSPC, EURUSD=X, BRK-B) is downloaded from Yahoo Finance once and kept in a "
                  "local cache, which is used when you are offline. Press Enter or Add to put it in the list.")
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self.add_from_field)
-        self.ticker_error = QLabel()
-        self.ticker_error.setProperty("role", "error")
-        self.ticker_error.setWordWrap(True)
-        self.ticker_error.hide()
+        self.ticker_error = _error_label()
 
         self.series = QListWidget()
         self.series.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -95,10 +94,23 @@ class DataPanel(QWidget):
         set_help(self.interval, "Interval",
                  "The bar size downloaded from Yahoo: 1d is one bar per trading day. Intraday bars (1m to 1h) "
                  "are only kept by Yahoo for the last days or months. The bundled sample has daily bars only.")
-        self.date_error = QLabel()
-        self.date_error.setProperty("role", "error")
-        self.date_error.setWordWrap(True)
-        self.date_error.hide()
+        self.date_error = _error_label()
+        self.calendar = wheel_when_focused(QComboBox())
+        self.calendar.setEditable(True)
+        self.calendar.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # Matches listed, not typed in: inline completion would turn "X" into XNYS and reload the Data tab on it.
+        self.calendar.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.calendar.addItem(AUTO_CALENDAR)
+        for name, place in COMMON_CALENDARS.items():
+            self.calendar.addItem(name)
+            self.calendar.setItemData(self.calendar.count() - 1, place, Qt.ItemDataRole.ToolTipRole)
+        self.calendar.currentTextChanged.connect(self._calendar_changed)
+        set_help(self.calendar, "Calendar",
+                 "The exchange calendar the data-quality check counts missing sessions against; auto infers it "
+                 "from the bars (XNYS for stocks, 24/7 with weekend bars, 24/5 for forex). Pick one or type any "
+                 "exchange_calendars name, e.g. XLON for London. It changes only the report, never the bars "
+                 "a run trains on.")
+        self.calendar_error = _error_label()
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -120,6 +132,8 @@ class DataPanel(QWidget):
         dates.addWidget(self.end, 1, 1)
         dates.addWidget(QLabel("Interval"), 2, 0)
         dates.addWidget(self.interval, 2, 1)
+        dates.addWidget(QLabel("Calendar"), 3, 0)
+        dates.addWidget(self.calendar, 3, 1)
         dates.setColumnMinimumWidth(0, 118)
         dates.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
@@ -131,6 +145,7 @@ class DataPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(dates)
         layout.addWidget(self.date_error)
+        layout.addWidget(self.calendar_error)
         layout.addWidget(self.status)
 
     # --- editing the list -------------------------------------------------------------------------
@@ -142,9 +157,9 @@ class DataPanel(QWidget):
         try:
             symbol = clean_ticker(text)
         except WorkbenchError as error:
-            self._set_ticker_error(str(error))
+            _show_error(self.ticker_error, str(error))
             return
-        self._set_ticker_error(None)
+        _show_error(self.ticker_error, None)
         self.add_ticker(symbol)
         self.ticker.clear()
 
@@ -194,7 +209,7 @@ class DataPanel(QWidget):
         return [i for i in items if not checked_only or i.checkState() == Qt.CheckState.Checked]
 
     def data_values(self) -> dict:
-        """The ticked series and the date options, as DataConfig's keyword arguments."""
+        """The ticked series, the date options and the calendar, as DataConfig's keyword arguments."""
         items = self._items(checked_only=True)
         return {
             "tickers": tuple(i.data(_VALUE) for i in items if i.data(_KIND) == "ticker"),
@@ -202,13 +217,14 @@ class DataPanel(QWidget):
             "start": self.start.date().toString("yyyy-MM-dd") if self.use_start.isChecked() else None,
             "end": self.end.date().toString("yyyy-MM-dd") if self.use_end.isChecked() else None,
             "interval": self.interval.currentText(),
+            "calendar": self.calendar.currentText(),
         }
 
     def preview_request(self) -> PreviewRequest:
         """The ticked series, to show on the Data tab (unticked ones are not loaded or downloaded)."""
         values = self.data_values()
         return PreviewRequest(values["tickers"], values["csv_files"], values["start"], values["end"],
-                              values["interval"])
+                              values["interval"], self._calendar_choice()[0])
 
     def current_series(self) -> str | None:
         item = self.series.currentItem()
@@ -222,9 +238,9 @@ class DataPanel(QWidget):
             problems.append(f"The first date {self.start.date().toString('yyyy-MM-dd')} is after the last date "
                             f"{self.end.date().toString('yyyy-MM-dd')}: swap them.")
         date_problem = next((p for p in problems if "first date" in p), None)
-        self.date_error.setText(date_problem or "")
-        self.date_error.setVisible(bool(date_problem))
-        return problems
+        _show_error(self.date_error, date_problem)
+        calendar_problem = self._calendar_choice()[1]
+        return problems + ([calendar_problem] if calendar_problem else [])
 
     def show_preview(self, result: PreviewResult | None, loading: bool = False) -> None:
         """Where each series came from, its date range and any notice, under the list."""
@@ -262,7 +278,8 @@ class DataPanel(QWidget):
             "current": self.current_series(),
             "use_start": self.use_start.isChecked(), "start": self.start.date().toString("yyyy-MM-dd"),
             "use_end": self.use_end.isChecked(), "end": self.end.date().toString("yyyy-MM-dd"),
-            "interval": self.interval.currentText(), "history": self._history,
+            "interval": self.interval.currentText(), "calendar": self.calendar.currentText(),
+            "history": self._history,
         }
 
     def restore(self, state: dict) -> None:
@@ -284,6 +301,8 @@ class DataPanel(QWidget):
                         edit.setDate(day)
             if state.get("interval") in INTERVALS:
                 self.interval.setCurrentText(state["interval"])
+            if "calendar" in state:
+                self.calendar.setCurrentText(str(state["calendar"]))
             for item in self._items(checked_only=False):
                 if item.text() == state.get("current"):
                     self.series.setCurrentItem(item)
@@ -291,14 +310,37 @@ class DataPanel(QWidget):
             self.blockSignals(False)
         self.sigChanged.emit()
 
-    def _set_ticker_error(self, message: str | None) -> None:
-        self.ticker_error.setText(message or "")
-        self.ticker_error.setVisible(bool(message))
+    def _calendar_choice(self) -> tuple[str, str | None]:
+        """The calendar the Data tab checks against, and the engine's message while the typed name is unknown
+        (the check then stays on auto)."""
+        try:
+            return check_calendar(self.calendar.currentText()), None
+        except WorkbenchError as error:
+            return AUTO_CALENDAR, str(error)
+
+    @Slot(str)
+    def _calendar_changed(self, _text: str) -> None:
+        _show_error(self.calendar_error, self._calendar_choice()[1])
+        self.sigChanged.emit()
 
     @Slot(QListWidgetItem, QListWidgetItem)
     def _current_changed(self, current: QListWidgetItem | None, previous) -> None:
         if current is not None:
             self.sigCurrentChanged.emit(current.text())
+
+
+def _error_label() -> QLabel:
+    """A red line under a field, hidden until the field is wrong."""
+    label = QLabel()
+    label.setProperty("role", "error")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _show_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
 
 
 def _optional_date(label: str, default: QDate) -> tuple[QCheckBox, QDateEdit]:

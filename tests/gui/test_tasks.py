@@ -30,7 +30,8 @@ def tiny_config(archs=("linear", "mlp"), epochs=2):
 def test_preview_loads_the_sample_with_its_report_and_reports_bad_files(tmp_path):
     bad = tmp_path / "empty.csv"
     bad.write_text("")
-    result = load_preview(PreviewRequest(("SP500",), (str(bad),), "2015-01-01", None, "1d"), print, lambda: False)
+    request = PreviewRequest(("SP500",), (str(bad),), "2015-01-01", None, "1d", "auto")
+    result = load_preview(request, print, lambda: False)
     [series] = result.series
     assert series.name == "SP500" and series.source == "bundled sample" and series.notice is None
     assert series.first.startswith("2015-01-02") and series.rows == len(series.frame) > 900
@@ -42,8 +43,18 @@ def test_preview_loads_the_sample_with_its_report_and_reports_bad_files(tmp_path
 def test_a_csv_outside_the_dates_is_reported_not_raised(tmp_path):
     path = tmp_path / "old.csv"
     path.write_text("Date,Open,High,Low,Close\n2001-01-02,1,2,0.5,1.5\n2001-01-03,1,2,0.5,1.5\n")
-    result = load_preview(PreviewRequest((), (str(path),), "2015-01-01", None, "1d"), print, lambda: False)
+    result = load_preview(PreviewRequest((), (str(path),), "2015-01-01", None, "1d", "auto"), print, lambda: False)
     assert not result.series and "covers 2001-01-02" in result.failures[0][1]
+
+
+def test_preview_checks_every_series_against_the_requests_calendar(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("Date,Open,High,Low,Close\n2016-01-04,1,2,0.5,1.5\n2016-01-05,1,2,0.5,1.5\n")
+    result = load_preview(PreviewRequest(("SP500",), (str(path),), "2015-01-01", None, "1d", "XLON"), print,
+                          lambda: False)
+    assert [s.name for s in result.series] == ["SP500", "MINE"] and not result.failures
+    for series in result.series:
+        assert any(line.startswith("Missing trading sessions (XLON calendar") for line in series.report_lines)
 
 
 def test_check_csv_raises_the_engines_error(tmp_path):
