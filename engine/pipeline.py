@@ -15,7 +15,7 @@ from engine.data.quality import with_calendar
 from engine.errors import WorkbenchError
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics
-from engine.results import BacktestResult, evaluate, trade_forecasts
+from engine.results import BacktestResult, LiveEquity, evaluate
 from engine.runs import DataConfig, RunConfig
 from engine.train import TrainedModel, TrainEvent, predict, train_model
 from engine.windows import WindowedData
@@ -141,17 +141,20 @@ def run_backtest(
 
 
 def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig) -> Callable:
-    """Pass events on, and after each fold add the equity curves traded on the predictions so far."""
-    done: list[pd.DataFrame] = []
+    """Pass events on, and after each fold the equity curves so far: only the fold's new decisions are traded."""
+    live: dict[int, LiveEquity] = {}
 
     def forward(event) -> None:
         on_event(event)
         if not isinstance(event, FoldDone):
             return
-        done.append(event.predictions)
-        so_far = pd.concat(done).set_index("date").sort_index()
-        for horizon, forecasts in so_far.groupby("horizon"):
-            simulation = trade_forecasts(forecasts, bars, config.windows.target, int(horizon), config.trading)
-            on_event(EquityProgress(event.fold.ticker, event.fold.model, int(horizon), simulation.periods))
+        last = event.fold.index + 1 == event.folds
+        for horizon, forecasts in event.predictions.groupby("horizon"):
+            equity = live.setdefault(int(horizon), LiveEquity(bars, config.windows.target, int(horizon),
+                                                              config.trading))
+            periods = equity.add(forecasts.set_index("date").sort_index())
+            if last:
+                periods = equity.finish().periods
+            on_event(EquityProgress(event.fold.ticker, event.fold.model, int(horizon), periods))
 
     return forward

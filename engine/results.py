@@ -19,7 +19,15 @@ from engine.metrics import (
     trading_metrics,
 )
 from engine.skill import RUN_STATS_COLUMNS, adjust_for_multiple_testing, forecast_skill, run_stats, sharpe_skill, verdicts
-from engine.trading import Simulation, TradingConfig, hold_for, return_before_costs, signals, simulate
+from engine.trading import (
+    IncrementalTrading,
+    Simulation,
+    TradingConfig,
+    hold_for,
+    return_before_costs,
+    signals,
+    simulate,
+)
 
 LAGGED_COPY_CORRELATION = 0.99  # predicted price vs last close
 LAGGED_COPY_SKILL = 0.98  # Theil's U at or above this: hardly better than no change
@@ -97,10 +105,24 @@ def trading_decisions(forecasts: pd.DataFrame, target: str, horizon: int, tradin
     return raw_signal, hold_for(raw_signal, horizon)
 
 
-def trade_forecasts(forecasts: pd.DataFrame, bars: pd.DataFrame, target: str, horizon: int, trading: TradingConfig
-                    ) -> Simulation:
-    """The ledger of trading the forecasts (indexed by decision date)."""
-    return simulate(bars, trading_decisions(forecasts, target, horizon, trading)[1], trading)
+class LiveEquity:
+    """The equity curve of one model and horizon while its folds arrive: each fold's forecasts are traded once,
+    the h-bar holding rule keeping its phase across folds. Finishing gives exactly evaluate's simulation."""
+
+    def __init__(self, bars: pd.DataFrame, target: str, horizon: int, trading: TradingConfig):
+        self.target, self.horizon, self.config = target, horizon, trading
+        self.trading = IncrementalTrading(bars, trading)
+        self.signals: list[pd.Series] = []
+
+    def add(self, forecasts: pd.DataFrame) -> pd.DataFrame:
+        """Trade the next fold's forecasts (indexed by decision date); the periods so far, marked to market."""
+        raw = signals(expected_return(forecasts, self.target), self.config)
+        self.signals.append(raw)
+        held = hold_for(pd.concat(self.signals), self.horizon).iloc[-len(raw):]
+        return self.trading.add(held)
+
+    def finish(self) -> Simulation:
+        return self.trading.finish()
 
 
 def _trading_columns(group, signal, periods, index, keys) -> pd.DataFrame:

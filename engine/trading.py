@@ -91,19 +91,9 @@ def simulate(bars: pd.DataFrame, decisions: pd.Series, config: TradingConfig) ->
     without a decision means flat. Whatever is open after the last decision that has a bar to be
     held over is closed at the bar after it, with costs.
     """
-    price = bars["open" if config.execution == "next_open" else "close"].to_numpy(dtype=np.float64)
-    target = decisions.reindex(bars.index).shift(1).to_numpy(dtype=np.float64)  # wanted at each execution bar
-    decided = np.flatnonzero(~np.isnan(target))
-    decided = decided[decided + 1 < len(bars)]  # a position needs a later bar to be held over
-    if len(decided) == 0:
-        raise WorkbenchError("No forecast has two later bars to trade on: extend the data or shorten the test period.")
-    rows = np.arange(decided[0], decided[-1] + 2)
-    wanted = np.nan_to_num(target[rows])
-    wanted[-1] = 0.0  # the test ends flat
-    ledger = _Ledger(config)
-    for i in np.flatnonzero(np.diff(np.r_[0.0, wanted]) != 0):
-        ledger.trade_to(int(wanted[i]), i, price[rows[i]])
-    return ledger.simulation(bars.index[rows], price[rows], wanted)
+    trading = IncrementalTrading(bars, config)
+    trading.add(decisions)
+    return trading.finish()
 
 
 def return_before_costs(bars: pd.DataFrame, decisions: pd.Series, config: TradingConfig) -> float:
@@ -112,19 +102,104 @@ def return_before_costs(bars: pd.DataFrame, decisions: pd.Series, config: Tradin
     return float(free.periods["equity"].iloc[-1] / config.initial_capital - 1)
 
 
+class IncrementalTrading:
+    """The ledger of decisions that arrive in stretches (a walk-forward's folds), traded as they come.
+
+    Adding every decision and then finishing gives exactly simulate's result; after each `add` the
+    periods so far are marked to market without closing what is open.
+    """
+
+    def __init__(self, bars: pd.DataFrame, config: TradingConfig):
+        self.index = bars.index
+        self.price = bars["open" if config.execution == "next_open" else "close"].to_numpy(dtype=np.float64)
+        self.wanted = np.full(len(bars), np.nan)  # the direction wanted at each execution bar
+        self.ledger = _Ledger(config)
+        self.first_row: int | None = None
+        self.next_row = 0  # the first execution bar not traded yet
+        self.frames: list[pd.DataFrame] = []
+
+    def add(self, decisions: pd.Series) -> pd.DataFrame:
+        """Trade decisions dated after those already added; returns the periods so far."""
+        at = self.index.get_indexer(decisions.index) + 1
+        known = (at > 0) & (at + 1 < len(self.index))  # a position needs a later bar to be held over
+        self.wanted[at[known]] = decisions.to_numpy(dtype=np.float64)[known]
+        if known.any():
+            last = int(at[known].max())
+            self.first_row = int(at[known].min()) if self.first_row is None else self.first_row
+            self._trade(last + 1)
+        return self.periods
+
+    def finish(self) -> Simulation:
+        """Close what is open at the bar after the last execution, with costs; the whole record."""
+        if self.first_row is None:
+            raise WorkbenchError("No forecast has two later bars to trade on: extend the data or shorten the test "
+                                 "period.")
+        self.wanted[self.next_row] = 0.0  # the test ends flat
+        self._trade(self.next_row + 1)
+        return Simulation(self.periods, self.ledger.trades_frame(self.index), self.ledger.config.initial_capital)
+
+    @property
+    def periods(self) -> pd.DataFrame:
+        return pd.concat(self.frames) if self.frames else pd.DataFrame()
+
+    def _trade(self, stop: int) -> None:
+        """Advance the ledger over the execution bars from next_row (or the first one) up to `stop`."""
+        start = max(self.next_row, self.first_row)
+        rows = np.arange(start, stop)
+        if len(rows):
+            self.frames.append(self.ledger.advance(rows, self.index[rows], self.price[rows],
+                                                   np.nan_to_num(self.wanted[rows])))
+            self.next_row = stop
+
+
 class _Ledger:
-    """Cash and shares through the executions where the wanted direction changes."""
+    """Cash and shares, advanced one stretch of execution bars at a time; trades where the direction changes."""
 
     def __init__(self, config: TradingConfig):
         self.config = config
         self.per_side = config.cost_bps / 1e4
         self.slip = config.slippage_bps / 1e4
         self.cash, self.shares = config.initial_capital, 0.0
-        self.changes: list[tuple[int, float, float, float, float]] = []  # row, cash, shares, cost, traded value
+        self.direction = 0.0  # wanted at the last execution
+        self.last_price = self.first_price = None
+        self.last_equity = self.peak = config.initial_capital
         self.trades: list[dict] = []
         self.open: dict | None = None
 
-    def trade_to(self, direction: int, row: int, price: float) -> None:
+    def advance(self, rows: np.ndarray, index: pd.DatetimeIndex, price: np.ndarray, wanted: np.ndarray
+                ) -> pd.DataFrame:
+        """The periods ending at these execution bars (bar positions `rows`): trade, then mark to market."""
+        n = len(rows)
+        self.first_price = price[0] if self.first_price is None else self.first_price
+        previous_price = np.r_[price[0] if self.last_price is None else self.last_price, price[:-1]]
+        held = np.r_[self.direction, wanted[:-1]]
+        cost, turnover = np.zeros(n), np.zeros(n)
+        cash, shares = np.full(n, np.nan), np.full(n, np.nan)
+        start_cash, start_shares = self.cash, self.shares
+        for i in np.flatnonzero(wanted != held):  # only where the wanted direction changes
+            cost[i], turnover[i] = self._trade_to(wanted[i], int(rows[i]), price[i])
+            cash[i], shares[i] = self.cash, self.shares
+        cash = pd.Series(cash).ffill().fillna(start_cash).to_numpy()
+        shares = pd.Series(shares).ffill().fillna(start_shares).to_numpy()
+        shares_held = np.r_[start_shares, shares[:-1]]
+        equity = cash + shares * price
+        previous_equity = np.r_[self.last_equity, equity[:-1]]
+        peak = np.maximum(np.maximum.accumulate(equity), self.peak)  # the first peak is the starting capital
+        self.last_price, self.last_equity, self.peak = price[-1], equity[-1], peak[-1]
+        return pd.DataFrame({
+            "position": held * self.config.position_size,  # held over the period ending here
+            "shares": shares_held,
+            "asset_return": price / previous_price - 1,
+            "cost": cost,
+            "turnover": turnover,
+            "strategy_return": equity / previous_equity - 1,
+            "equity": equity,
+            "benchmark_equity": self.config.initial_capital * price / self.first_price,
+            "drawdown": equity / peak - 1,
+        }, index=index)
+
+    def _trade_to(self, direction: float, row: int, price: float) -> tuple[float, float]:
+        """Close what is open and open `direction`; the costs paid and the value traded / equity before."""
         equity_before = self.cash + self.shares * price
         cost = traded = 0.0
         if self.shares:
@@ -144,7 +219,8 @@ class _Ledger:
             traded += quantity * fill
             self.open = {"row": row, "direction": direction, "shares": quantity, "entry_price": fill,
                          "equity": self.cash + self.shares * fill + commission, "commission": commission}
-        self.changes.append((row, self.cash, self.shares, cost, traded / equity_before if equity_before else 0.0))
+        self.direction = direction
+        return cost, traded / equity_before if equity_before else 0.0
 
     def _close(self, row: int, fill: float, commission: float) -> None:
         trade, self.open, self.shares = self.open, None, 0.0
@@ -155,27 +231,9 @@ class _Ledger:
                             "entry_price": trade["entry_price"], "exit_price": fill, "pnl": pnl,
                             "return": pnl / trade["equity"], "bars": row - trade["row"]})
 
-    def simulation(self, index: pd.DatetimeIndex, price: np.ndarray, wanted: np.ndarray) -> Simulation:
-        n = len(index)
-        changes = pd.DataFrame(self.changes, columns=["row", "cash", "shares", "cost", "turnover"]).set_index("row")
-        held = changes.reindex(range(n))
-        cash = held["cash"].ffill().fillna(self.config.initial_capital).to_numpy()
-        shares = held["shares"].ffill().fillna(0.0).to_numpy()
-        equity = cash + shares * price
-        previous_equity = np.r_[self.config.initial_capital, equity[:-1]]
-        periods = pd.DataFrame({
-            "position": np.r_[0.0, wanted[:-1]] * self.config.position_size,  # held over the period ending here
-            "shares": np.r_[0.0, shares[:-1]],
-            "asset_return": np.r_[0.0, price[1:] / price[:-1] - 1],
-            "cost": held["cost"].fillna(0.0).to_numpy(),
-            "turnover": held["turnover"].fillna(0.0).to_numpy(),
-            "strategy_return": equity / previous_equity - 1,
-            "equity": equity,
-            "benchmark_equity": self.config.initial_capital * price / price[0],
-        }, index=index)
-        peak = np.maximum(periods["equity"].cummax(), self.config.initial_capital)  # the first peak is the start
-        periods["drawdown"] = periods["equity"] / peak - 1
+    def trades_frame(self, index: pd.DatetimeIndex) -> pd.DataFrame:
+        """The round trips so far, dated by their entry and exit execution bars."""
         trades = pd.DataFrame(self.trades, columns=["entry_row", "exit_row", *TRADE_COLUMNS[2:]])
         trades.insert(0, "exit_time", index[trades.pop("exit_row").to_numpy(dtype=int)])
         trades.insert(0, "entry_time", index[trades.pop("entry_row").to_numpy(dtype=int)])
-        return Simulation(periods, trades[TRADE_COLUMNS], self.config.initial_capital)
+        return trades[TRADE_COLUMNS]

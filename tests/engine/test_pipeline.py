@@ -1,6 +1,7 @@
 """The Train stages: the test split is scored against the exact targets, not their float32 round trip."""
 import numpy as np
 import pandas as pd
+import pytest
 
 from engine.fit_config import TrainConfig
 from engine.pipeline import evaluate_on_test, train_models
@@ -20,3 +21,30 @@ def test_a_flat_close_scores_the_naive_forecast_as_exact(real_data):
     trained = train_models(config, data)["linear"]
     scores = evaluate_on_test(trained, data, config)
     assert np.isnan(scores["MASE"]) and np.isnan(scores["Theil's U"])  # the naive error is exactly 0
+
+
+@pytest.mark.parametrize("horizons", [(1, 3), (2, 5)])
+def test_the_live_equity_chained_over_the_folds_ends_as_a_full_re_trade(horizons):
+    """Each fold's forecasts are traded once; the h-bar holding keeps its phase across folds (50 is no multiple)."""
+    from engine.backtest import FoldDone
+    from engine.fit_config import TrainConfig, WalkForwardConfig
+    from engine.pipeline import EquityProgress, load_data, run_backtest
+    from engine.runs import DataConfig, RunConfig
+    from engine.windows import WindowConfig
+    from models import ModelConfig
+
+    config = RunConfig(data=DataConfig(start="2016-01-01"), windows=WindowConfig(window=5, horizons=horizons),
+                       models=(ModelConfig(arch="mlp", hidden_layers=(4,)),),
+                       training=TrainConfig(epochs=1, device="cpu", patience=0),
+                       walk_forward=WalkForwardConfig(initial_train=300, retrain_every=50))
+    events = []
+    run = run_backtest(config, load_data(config.data).bars, on_event=events.append)
+    progress = [e for e in events if isinstance(e, EquityProgress)]
+    folds = sum(isinstance(e, FoldDone) for e in events)
+    assert len(progress) == folds * len(horizons)  # one curve per horizon after every fold
+    equity = run.result.equity
+    for model in ("mlp", "linear (baseline)"):
+        for horizon in horizons:
+            last = [e for e in progress if e.model == model and e.horizon == horizon][-1].periods
+            full = equity[(equity["model"] == model) & (equity["horizon"] == horizon)].set_index("date")
+            pd.testing.assert_frame_equal(last, full[last.columns], check_freq=False, check_names=False)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine.errors import WorkbenchError
 from engine.metrics import forecast_metrics, trading_metrics
-from engine.trading import TradingConfig, hold_for, return_before_costs, signals, simulate
+from engine.trading import IncrementalTrading, TradingConfig, hold_for, return_before_costs, signals, simulate
 
 DATES = pd.bdate_range("2024-01-01", periods=6)
 BARS = pd.DataFrame({"open": [100.0, 101, 99, 102, 103, 101], "close": [100.5, 100, 101, 102.5, 102, 100]},
@@ -213,3 +213,26 @@ def test_no_equity_before_an_execution_depends_on_later_prices():
         before = simulate(bars, decisions, COSTS).periods.loc[:index[cut]]
         after = simulate(changed, decisions, COSTS).periods.loc[:index[cut]]
         pd.testing.assert_frame_equal(before, after)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    choices=st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=10, max_size=50),
+    cuts=st.lists(st.integers(1, 49), max_size=5),
+    size=st.floats(0.1, 1.0),
+)
+def test_trading_decisions_in_stretches_gives_the_same_ledger_as_all_at_once(choices, cuts, size):
+    rng = np.random.default_rng(len(choices))
+    index = pd.bdate_range("2020-01-01", periods=len(choices) + 3)
+    prices = 100 * np.cumprod(1 + rng.normal(0, 0.02, len(index)))
+    bars = pd.DataFrame({"open": prices, "close": prices * 1.003}, index=index)
+    decisions = pd.Series(choices, index=index[1:len(choices) + 1])
+    config = TradingConfig(position_size=size, cost_bps=10, slippage_bps=3)
+    incremental = IncrementalTrading(bars, config)
+    edges = [0, *sorted({c for c in cuts if c < len(choices)}), len(choices)]
+    for low, high in zip(edges, edges[1:]):
+        so_far = incremental.add(decisions.iloc[low:high])
+        assert so_far.index[-1] <= index[high + 1]  # marked up to the last execution, nothing closed ahead
+    whole, chained = simulate(bars, decisions, config), incremental.finish()
+    pd.testing.assert_frame_equal(chained.periods, whole.periods)
+    pd.testing.assert_frame_equal(chained.trades, whole.trades)
