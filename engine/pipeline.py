@@ -16,7 +16,7 @@ from engine.errors import WorkbenchError
 from engine.features import no_change_forecast, target_to_price
 from engine.metrics import classification_metrics, forecast_metrics
 from engine.results import BacktestResult, LiveEquity, evaluate
-from engine.runs import DataConfig, RunConfig
+from engine.runs import DataConfig, RunConfig, csv_series_name
 from engine.train import TrainedModel, TrainEvent, predict, train_model
 from engine.windows import WindowedData
 from models import ModelConfig
@@ -44,7 +44,7 @@ def load_data(config: DataConfig, *, cache: MarketCache | None = None) -> Loaded
             notices += [series.notice] if series.notice else []
     for path in config.csv_files:
         frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
-        name = Path(path).stem.upper()
+        name = csv_series_name(path)
         bars[name], reports[name] = frame.loc[config.start:config.end], with_calendar(report, frame, config.calendar)
     return LoadedData(bars, reports, tuple(notices))
 

@@ -5,6 +5,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PureWindowsPath
 from typing import ClassVar, Literal
 
 from engine.config import DictConfig
@@ -18,6 +19,11 @@ from models import ModelConfig
 RUN_CONFIG_VERSION = 2
 # What changed in each version, so older stored runs still load: version -> (section, old name, new name).
 _RENAMED_IN = {2: [("walk_forward", "val_fraction", "early_stop_fraction")]}
+
+
+def csv_series_name(path: str) -> str:
+    """The series a CSV file becomes: its file name without the extension, upper-cased (Windows paths too)."""
+    return PureWindowsPath(path).stem.upper()  # PureWindowsPath splits on both / and \\
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,11 @@ class DataConfig(DictConfig):
         if self.nan_policy not in ("drop", "ffill"):
             raise WorkbenchError(f"Unknown missing-value policy {self.nan_policy!r}: choose drop or ffill.")
         object.__setattr__(self, "calendar", check_calendar(self.calendar))  # its message lists how to find the names
+
+    @property
+    def series_names(self) -> tuple[str, ...]:
+        """The name of every series the run uses, in order: the tickers, then one per CSV file."""
+        return (*self.tickers, *(csv_series_name(path) for path in self.csv_files))
 
 
 @dataclass(frozen=True)

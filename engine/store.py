@@ -121,8 +121,7 @@ class RunStore:
              models: Mapping[tuple[str, str], tuple[Mapping, Mapping]] | None = None) -> int:
         """Write a whole run in one transaction and return its id."""
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        label = name or f"{'+'.join(config.data.tickers + tuple(Path(p).stem for p in config.data.csv_files))} · " \
-                        f"{', '.join(m.arch for m in config.models)}"
+        label = name or f"{'+'.join(config.data.series_names)} · {', '.join(m.arch for m in config.models)}"
         folds = json.dumps([_fold_to_dict(fold) for fold in result.folds])
         try:
             with self._connection:
