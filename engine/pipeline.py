@@ -13,7 +13,9 @@ from engine.baseline import backtest_labels
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
 from engine.data.quality import with_calendar
 from engine.errors import WorkbenchError
+from engine.estimate import FoldClock
 from engine.features import no_change_forecast, target_to_price
+from engine.folds import fold_spans
 from engine.metrics import classification_metrics, forecast_metrics
 from engine.results import BacktestResult, LiveEquity, evaluate
 from engine.runs import DataConfig, RunConfig, csv_series_name
@@ -120,14 +122,17 @@ def run_backtest(
     simple model fitted on the same samples.
     """
     networks = dict(zip(model_labels(config.models), config.models))
+    labels = backtest_labels(list(networks))
+    clock = FoldClock(sum(len(fold_spans(len(bars), config.walk_forward, config.windows.horizons))
+                          for bars in bars_by_ticker.values()) * len(labels))
     predictions, folds, models = [], [], {}
     for ticker, bars in bars_by_ticker.items():
-        for label in backtest_labels(list(networks)):
+        for label in labels:
             if should_stop is not None and should_stop():
                 break
             fit = (NetworkFitter(networks[label], config.training, config.walk_forward, config.classification)
                    if label in networks else LinearBaselineFitter(config.classification))
-            live = None if on_event is None else _with_live_equity(on_event, bars, config)
+            live = None if on_event is None else _with_live_equity(on_event, bars, config, clock)
             walked = walk_forward(ticker, bars, label, fit, config.windows, config.walk_forward, on_event=live,
                                   should_stop=should_stop)
             predictions.append(walked.predictions)
@@ -140,14 +145,16 @@ def run_backtest(
     return BacktestRun(result, models)
 
 
-def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig) -> Callable:
-    """Pass events on, and after each fold the equity curves so far: only the fold's new decisions are traded."""
+def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig, clock: FoldClock) -> Callable:
+    """Pass events on, and after each fold the run's progress and the equity curves so far (only the fold's new
+    decisions are traded)."""
     live: dict[int, LiveEquity] = {}
 
     def forward(event) -> None:
         on_event(event)
         if not isinstance(event, FoldDone):
             return
+        on_event(clock.fold_done())
         last = event.fold.index + 1 == event.folds
         for horizon, forecasts in event.predictions.groupby("horizon"):
             equity = live.setdefault(int(horizon), LiveEquity(bars, config.windows.target, int(horizon),

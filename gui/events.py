@@ -69,16 +69,6 @@ class WindowsReady:
 
 
 @dataclass(frozen=True)
-class TimeEstimate:
-    """Seconds the training is expected to take, from timing real train steps of each model."""
-
-    total_s: float
-    per_model_s: dict[str, float]
-    steps_timed: int  # train steps timed per model
-    method: Literal["timed steps"] = "timed steps"
-
-
-@dataclass(frozen=True)
 class ModelEvent:
     label: str  # engine.pipeline.model_labels name of the model
     event: Any  # an engine.train TrainEvent

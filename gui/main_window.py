@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import WorkbenchError
+from engine.estimate import BacktestProgress, TimeEstimate
 from gui.events import (
     BacktestOutcome,
     BacktestRequest,
@@ -41,7 +42,6 @@ from gui.events import (
     PreviewResult,
     RunResult,
     Stage,
-    TimeEstimate,
     WindowsReady,
 )
 from gui.format import count, duration, number
@@ -713,6 +713,8 @@ class MainWindow(QMainWindow):
         elif isinstance(event, WindowsReady):
             self.training_view.on_windows(event)
             self.log(f"Run {run}: {event.train} training / {event.val} validation / {event.test} test windows")
+        elif isinstance(event, BacktestProgress):
+            self.training_view.on_backtest_progress(event)
         elif isinstance(event, TimeEstimate):
             self.training_view.on_estimate(event)
             self.log(f"Run {run}: estimated training time about {duration(event.total_s)} "

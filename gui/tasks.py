@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.errors import WorkbenchError
+from engine.estimate import TimeEstimate
 from gui.events import (
     BacktestOutcome,
     BacktestRequest,
@@ -27,11 +28,9 @@ from gui.events import (
     SeriesPreview,
     ShouldStop,
     Stage,
-    TimeEstimate,
     WindowsReady,
 )
 
-STEPS_TIMED = 4  # train steps timed per model for the estimate shown before training
 _SOURCES = {"sample": "bundled sample", "cache": "local cache", "download": "downloaded from Yahoo"}
 
 
@@ -116,6 +115,7 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
 
 def estimate_run(config, emit: Emit, should_stop: ShouldStop) -> TimeEstimate:
     """Load and window the data as a run would, then time a few real train steps per model."""
+    from engine.estimate import estimate_training
     from engine.pipeline import load_data
     from engine.pooling import pooled_windows
 
@@ -125,44 +125,9 @@ def estimate_run(config, emit: Emit, should_stop: ShouldStop) -> TimeEstimate:
     return estimate_training(config, data, should_stop)
 
 
-def estimate_training(config, data, should_stop: ShouldStop) -> TimeEstimate:
-    """Seconds for the whole fit if no model stops early, from STEPS_TIMED real steps of each model.
-
-    Each model is built and stepped exactly as train_model will (same device, batch size and
-    optimiser) on the first samples, after one untimed warm-up step; an epoch is its step time
-    times the batches per epoch, plus the validation pass (a forward pass costs about a third
-    of a train step).
-    """
-    from engine.pipeline import model_labels
-    from engine.train import train_model
-
-    training = config.training
-    batches = len(data.train) // training.batch_size
-    steps = max(1, min(STEPS_TIMED, batches))
-    timing = replace(training, epochs=1, patience=0, lr_patience=0)
-    per_model: dict[str, float] = {}
-    for label, model_config in zip(model_labels(config.models), config.models):
-        if should_stop():
-            break
-        n = steps * training.batch_size
-        # One step first: the first step pays one-off costs (kernel set-up, allocations) that the
-        # real fit, in this same process, will not pay again.
-        train_model(model_config, data.train.x[:training.batch_size], data.train.y[:training.batch_size], None,
-                    None, timing, classification=config.classification, should_stop=should_stop)
-        started = time.perf_counter()
-        timed = train_model(model_config, data.train.x[:n], data.train.y[:n], None, None, timing,
-                            classification=config.classification, should_stop=should_stop)
-        if not timed.history:  # cancelled mid-way
-            break
-        step_s = timed.history[0].elapsed_s / steps
-        setup_s = time.perf_counter() - started - timed.history[0].elapsed_s
-        epoch_s = step_s * (batches + len(data.val) / training.batch_size / 3)
-        per_model[label] = setup_s + epoch_s * training.epochs
-    return TimeEstimate(sum(per_model.values()), per_model, steps)
-
-
 def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     """A whole run: load, window, estimate, train every model, evaluate each on the test split."""
+    from engine.estimate import estimate_training
     from engine.pipeline import evaluate_on_test, load_data, train_models
     from engine.pooling import pooled_windows
 
@@ -200,6 +165,7 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     The run store is opened, written and closed here, on this one thread (SQLite wants that).
     A store that cannot be written does not lose the run: the outcome says why it was not stored.
     """
+    from engine.estimate import estimate_backtest
     from engine.pipeline import load_data, run_backtest
     from engine.store import RunStore, data_fingerprint
 
@@ -209,6 +175,8 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     for notice in loaded.notices:
         emit(Notice(notice))
     emit(BarsLoaded(loaded.bars))
+    emit(Stage("Timing a few training steps"))
+    emit(estimate_backtest(config, loaded.bars, should_stop))
     emit(Stage("Walking forward"))
     run = run_backtest(config, loaded.bars, on_event=emit, should_stop=should_stop)
     if should_stop():

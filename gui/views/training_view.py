@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.charts import fast_plot
-from gui.events import ModelEvaluated, ModelEvent, TimeEstimate, WindowsReady
+from engine.estimate import BacktestProgress, TimeEstimate
+from gui.events import ModelEvaluated, ModelEvent, WindowsReady
 from gui.format import count, duration, number
 from gui.theme import DARK, Theme, style_plot
 
@@ -382,10 +383,18 @@ class TrainingView(QWidget):
             if label in self._rows:
                 self._rows[label].estimate_s = seconds
                 self._rows[label].status.setText(f"waiting · about {duration(seconds)} (estimate)")
+        what = "training time" if estimate.scope == "training" else "time for the whole walk-forward"
         self.estimate.setText(
-            f"Estimated training time: about <b>{duration(estimate.total_s)}</b> "
+            f"Estimated {what}: about <b>{duration(estimate.total_s)}</b> "
             f"<span style='color:{self._theme.muted}'>(an estimate from timing {estimate.steps_timed} real "
             "training steps per model, for every epoch; early stopping can end sooner)</span>")
+
+    def on_backtest_progress(self, progress: BacktestProgress) -> None:
+        """Elapsed and remaining time across the folds of a Train & Backtest (every series and model)."""
+        self.estimate.setText(
+            f"Backtest: <b>{progress.folds_done} of {progress.folds_total}</b> folds done · "
+            f"{duration(progress.elapsed_s)} elapsed · about <b>{duration(progress.remaining_s)}</b> left "
+            f"<span style='color:{self._theme.muted}'>(from the time the finished folds took)</span>")
 
     def show_estimate(self, estimate: TimeEstimate) -> None:
         """An estimate asked for before any run (Run ▸ Estimate training time)."""

@@ -48,3 +48,27 @@ def test_the_live_equity_chained_over_the_folds_ends_as_a_full_re_trade(horizons
             last = [e for e in progress if e.model == model and e.horizon == horizon][-1].periods
             full = equity[(equity["model"] == model) & (equity["horizon"] == horizon)].set_index("date")
             pd.testing.assert_frame_equal(last, full[last.columns], check_freq=False, check_names=False)
+
+
+def test_a_backtest_is_estimated_before_it_starts_and_reports_its_progress_fold_by_fold():
+    from engine.estimate import BacktestProgress, estimate_backtest
+    from engine.fit_config import TrainConfig, WalkForwardConfig
+    from engine.pipeline import load_data, run_backtest
+    from engine.runs import DataConfig, RunConfig
+    from engine.windows import WindowConfig
+    from models import ModelConfig
+
+    config = RunConfig(data=DataConfig(start="2016-01-01"), windows=WindowConfig(window=5, horizons=(1,)),
+                       models=(ModelConfig(arch="mlp", hidden_layers=(4,)), ModelConfig(arch="gru", hidden_size=4,
+                                                                                       num_layers=1)),
+                       training=TrainConfig(epochs=2, device="cpu", patience=0),
+                       walk_forward=WalkForwardConfig(initial_train=300, retrain_every=150, warm_epochs=1))
+    bars = load_data(config.data).bars
+    estimate = estimate_backtest(config, bars, lambda: False)
+    assert estimate.scope == "backtest" and set(estimate.per_model_s) == {"mlp", "gru"} and estimate.total_s > 0
+    events = []
+    run_backtest(config, bars, on_event=events.append)
+    progress = [e for e in events if isinstance(e, BacktestProgress)]
+    assert [p.folds_done for p in progress] == list(range(1, len(progress) + 1))
+    assert all(p.folds_total == len(progress) for p in progress)  # 3 models (the baseline too) × their folds
+    assert progress[-1].remaining_s == 0 and all(p.elapsed_s > 0 for p in progress)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import WorkbenchError
+from engine.estimate import TimeEstimate
 from gui.events import (
     ModelEvaluated,
     ModelEvent,
     PreviewRequest,
     RunResult,
     Stage,
-    TimeEstimate,
     WindowsReady,
 )
 from gui.tasks import check_csv, estimate_run, load_preview, train_run
