@@ -56,7 +56,7 @@ def _show_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from engine.checkpoints import save_model
     from engine.files import write_atomically
-    from engine.pipeline import evaluate_on_test, load_data, train_models
+    from engine.pipeline import load_data, train_and_score
     from engine.pooling import pooled_windows
 
     config = _run_config(args)
@@ -66,10 +66,12 @@ def _train(args: argparse.Namespace) -> int:
     data = pooled_windows(loaded.bars, config.windows)
     print(f"windows: {len(data.train)} train / {len(data.val)} validation / {len(data.test)} test samples of "
           f"{config.windows.window} bars × {len(config.windows.features)} features")
-    trained = train_models(config, data, on_event=_print_event)
+    scored = train_and_score(config, data, on_event=_print_event)
+    if len(data.test) == 0:
+        print("note: the test split is empty (test fraction 0), so there are no test metrics")
     out = Path(args.out)
     summary = {}
-    for label, model in trained.items():
+    for label, model in scored.trained.items():
         outcome = model.outcome
         if outcome.trained:  # else it holds its initial weights: nothing to save or score
             save_model(out / label, model.model, model.model_config, input_shape=model.input_shape,
@@ -78,7 +80,7 @@ def _train(args: argparse.Namespace) -> int:
         summary[label] = {"outcome": outcome.reason, "message": outcome.message, "epochs_run": outcome.epochs_run,
                           "best_epoch": outcome.best_epoch, "best_validation_loss": outcome.best_loss,
                           "device": outcome.device,
-                          "test": evaluate_on_test(model, data, config) if outcome.trained else None}
+                          "test": scored.scores.get(label)}
     write_atomically(out / "run.json", lambda file: file.write(config.to_json()))
     write_atomically(out / "summary.json", lambda file: json.dump(summary, file, indent=2))
     _print_summary(summary)
@@ -118,9 +120,9 @@ def _runs(args: argparse.Namespace) -> int:
 def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
     from dataclasses import replace
 
-    from engine.pipeline import load_data, run_backtest
+    from engine.pipeline import backtest_and_store, load_data
     from engine.results import export_csv
-    from engine.store import RunStore, data_fingerprint
+    from engine.store import default_store_path
 
     loaded = load_data(config.data)
     for notice in loaded.notices:
@@ -128,13 +130,14 @@ def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
     results = {}
     for seed in range(config.training.seed, config.training.seed + seeds):
         seeded = replace(config, training=replace(config.training, seed=seed))
-        run = run_backtest(seeded, loaded.bars, on_event=_print_fold)
+        stored = backtest_and_store(seeded, loaded.bars, store=store, on_event=_print_fold)
+        run = stored.run
         written = export_csv(run.result, out if seeds == 1 else out / f"seed-{seed}")
         results[seed] = run.result
-        if store:
-            with RunStore() as runs:
-                run_id = runs.save(seeded, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
-            print(f"stored as run {run_id} in {runs.path}")
+        if stored.not_stored is not None:
+            raise stored.not_stored  # the results are exported already: nothing is lost
+        if stored.run_id is not None:
+            print(f"stored as run {stored.run_id} in {default_store_path()}")
         for warning in run.result.warnings:
             print(f"warning: {warning}")
         _print_leaderboard(run.result.metrics)

@@ -94,6 +94,72 @@ def evaluate_on_test(trained: TrainedModel, data: WindowedData, config: RunConfi
 
 
 @dataclass(frozen=True)
+class ScoredModels:
+    """Train's outcome: every model that started, and the test-split scores of those that trained."""
+
+    data: WindowedData
+    trained: dict[str, TrainedModel]  # a model cancelled before its first epoch is here, untrained
+    scores: dict[str, dict[str, float]]  # no entry for an untrained model, none at all without a test split
+
+
+def train_and_score(
+    config: RunConfig,
+    data: WindowedData,
+    *,
+    on_event: Callable[[str, TrainEvent], None] | None = None,
+    on_scored: Callable[[str, dict[str, float]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ScoredModels:
+    """Train every model of the run on the same windows, then score each trained one on the test split."""
+    trained = train_models(config, data, on_event=on_event, should_stop=should_stop)
+    scores = {}
+    for label, model in trained.items():
+        if model.outcome.trained and len(data.test):  # an untrained model still holds its initial weights
+            scores[label] = evaluate_on_test(model, data, config)
+        if on_scored is not None:
+            on_scored(label, scores.get(label, {}))
+    return ScoredModels(data, trained, scores)
+
+
+@dataclass(frozen=True)
+class StoredBacktest:
+    """A backtest and where it was stored: its run id, or the reason it was not."""
+
+    run: BacktestRun
+    run_id: int | None
+    not_stored: WorkbenchError | None = None  # the store's error, or why a cancelled run was kept out
+
+
+def backtest_and_store(
+    config: RunConfig,
+    bars_by_ticker: dict[str, pd.DataFrame],
+    *,
+    store: bool = True,
+    store_path: Path | None = None,
+    on_event: Callable[[BacktestEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> StoredBacktest:
+    """Run the backtest, then save it whole in the run store; a store that cannot be written costs no result.
+
+    The store is opened, written and closed here, on the calling thread (SQLite wants that).
+    """
+    from engine.store import RunStore, data_fingerprint
+
+    run = run_backtest(config, bars_by_ticker, on_event=on_event, should_stop=should_stop)
+    if should_stop is not None and should_stop():
+        return StoredBacktest(run, None, WorkbenchError("The backtest was cancelled, so its partial result was "
+                                                        "not stored."))
+    if not store:
+        return StoredBacktest(run, None)
+    try:
+        with RunStore(store_path) as runs:
+            return StoredBacktest(run, runs.save(config, run.result, fingerprint=data_fingerprint(bars_by_ticker),
+                                                 models=run.models))
+    except WorkbenchError as error:
+        return StoredBacktest(run, None, error)
+
+
+@dataclass(frozen=True)
 class EquityProgress:
     """Event: the equity curve of one model and horizon over the folds finished so far."""
 

@@ -128,7 +128,7 @@ def estimate_run(config, emit: Emit, should_stop: ShouldStop) -> TimeEstimate:
 def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     """A whole run: load, window, estimate, train every model, evaluate each on the test split."""
     from engine.estimate import estimate_training
-    from engine.pipeline import evaluate_on_test, load_data, train_models
+    from engine.pipeline import load_data, train_and_score
     from engine.pooling import pooled_windows
 
     emit(Stage("Loading data"))
@@ -144,19 +144,13 @@ def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     emit(Stage("Timing a few training steps"))
     emit(estimate_training(config, data, should_stop))
     emit(Stage("Training"))
-    trained = train_models(config, data, on_event=lambda label, event: emit(ModelEvent(label, event)),
-                           should_stop=should_stop)
-    metrics: dict[str, dict[str, float]] = {}
+    scored = train_and_score(config, data, on_event=lambda label, event: emit(ModelEvent(label, event)),
+                             on_scored=lambda label, scores: emit(ModelEvaluated(label, scores)),
+                             should_stop=should_stop)
     if len(data.test) == 0:
         emit(Notice("The test split is empty (test fraction 0), so there are no test metrics."))
-    else:
-        emit(Stage("Evaluating on the test split"))
-        for label, model in trained.items():
-            if model.outcome.trained:  # else it still holds its initial weights: a row without scores
-                metrics[label] = evaluate_on_test(model, data, config)
-            emit(ModelEvaluated(label, metrics.get(label, {})))
-    fitted = {label: model for label, model in trained.items() if model.outcome.trained}
-    return RunResult(config, fitted, metrics, cancelled=should_stop())
+    fitted = {label: model for label, model in scored.trained.items() if model.outcome.trained}
+    return RunResult(config, fitted, scored.scores, cancelled=should_stop())
 
 
 def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) -> BacktestOutcome:
@@ -166,8 +160,7 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     A store that cannot be written does not lose the run: the outcome says why it was not stored.
     """
     from engine.estimate import estimate_backtest
-    from engine.pipeline import load_data, run_backtest
-    from engine.store import RunStore, data_fingerprint
+    from engine.pipeline import backtest_and_store, load_data
 
     config = request.config
     emit(Stage("Loading data"))
@@ -178,19 +171,12 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     emit(Stage("Timing a few training steps"))
     emit(estimate_backtest(config, loaded.bars, should_stop))
     emit(Stage("Walking forward"))
-    run = run_backtest(config, loaded.bars, on_event=emit, should_stop=should_stop)
-    if should_stop():
-        return BacktestOutcome(config, run.result, loaded.bars, None,
-                               "The backtest was cancelled, so its partial result was not stored.", cancelled=True)
-    emit(Stage("Storing the run"))
-    path = None if request.store_path is None else Path(request.store_path)
-    try:
-        with RunStore(path) as store:
-            run_id = store.save(config, run.result, fingerprint=data_fingerprint(loaded.bars), models=run.models)
-    except WorkbenchError as error:
-        return BacktestOutcome(config, run.result, loaded.bars, None,
-                               f"The backtest finished but was not stored: {error}")
-    return BacktestOutcome(config, run.result, loaded.bars, run_id)
+    stored = backtest_and_store(config, loaded.bars, store_path=None if request.store_path is None else
+                                Path(request.store_path), on_event=emit, should_stop=should_stop)
+    cancelled = should_stop()
+    reason = None if stored.not_stored is None else (
+        str(stored.not_stored) if cancelled else f"The backtest finished but was not stored: {stored.not_stored}")
+    return BacktestOutcome(config, stored.run.result, loaded.bars, stored.run_id, reason, cancelled=cancelled)
 
 
 def check_csv(path: str, emit: Emit, should_stop: ShouldStop) -> str:
