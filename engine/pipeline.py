@@ -11,6 +11,7 @@ import pandas as pd
 from engine.backtest import BacktestEvent, FoldDone, LinearBaselineFitter, NetworkFitter, walk_forward
 from engine.baseline import backtest_labels
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
+from engine.data.frame import format_ts
 from engine.data.quality import with_calendar
 from engine.errors import WorkbenchError
 from engine.estimate import FoldClock
@@ -45,10 +46,20 @@ def load_data(config: DataConfig, *, cache: MarketCache | None = None) -> Loaded
             reports[series.ticker] = with_calendar(series.report, series.frame, config.calendar)
             notices += [series.notice] if series.notice else []
     for path in config.csv_files:
-        frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
         name = csv_series_name(path)
-        bars[name], reports[name] = frame.loc[config.start:config.end], with_calendar(report, frame, config.calendar)
+        bars[name], reports[name] = load_csv_series(path, config)
     return LoadedData(bars, reports, tuple(notices))
+
+
+def load_csv_series(path: str, config: DataConfig) -> tuple[pd.DataFrame, QualityReport]:
+    """One CSV file's bars clipped to the config's dates, and the quality report of the whole file."""
+    frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
+    clipped = frame.loc[config.start:config.end]
+    if clipped.empty:
+        raise WorkbenchError(f"{Path(path).name} has no bars from {config.start or 'its start'} to "
+                             f"{config.end or 'its end'}: it covers {format_ts(frame.index[0])} to "
+                             f"{format_ts(frame.index[-1])}. Choose dates in that range.")
+    return clipped, with_calendar(report, frame, config.calendar)
 
 
 def model_labels(models: tuple[ModelConfig, ...]) -> list[str]:

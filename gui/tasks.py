@@ -71,9 +71,11 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
 
     Each report checks missing sessions against the request's calendar, as engine.pipeline.load_data does.
     """
-    from engine.data import load_ticker, read_ohlcv_csv
+    from engine.data import load_ticker
     from engine.data.frame import format_ts
     from engine.data.quality import with_calendar
+    from engine.pipeline import load_csv_series
+    from engine.runs import DataConfig, csv_series_name
 
     start, end = (date.fromisoformat(day) if day else None for day in (request.start, request.end))
     series, failures = [], []
@@ -95,21 +97,14 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
     for path in request.csv_files:
         if should_stop():
             break
-        name = Path(path).stem.upper()
+        name = csv_series_name(path)
         try:
-            frame, report = read_ohlcv_csv(Path(path))
-            report = with_calendar(report, frame, request.calendar)
+            frame, report = load_csv_series(path, DataConfig(tickers=(), csv_files=(path,), start=request.start,
+                                                             end=request.end, calendar=request.calendar))
         except WorkbenchError as error:
             failures.append((name, str(error)))
             continue
-        clipped = frame.loc[request.start:request.end]  # as engine.pipeline.load_data clips CSV files
-        if clipped.empty:
-            message = (f"{Path(path).name} has no bars from {request.start or 'its start'} to "
-                       f"{request.end or 'its end'}: it covers {format_ts(frame.index[0])} to "
-                       f"{format_ts(frame.index[-1])}. Choose dates in that range.")
-            failures.append((name, message))
-            continue
-        add(name, clipped, report, f"CSV file {Path(path).name}", None)
+        add(name, frame, report, f"CSV file {Path(path).name}", None)
     return PreviewResult(request, tuple(series), tuple(failures))
 
 

@@ -72,3 +72,20 @@ def test_a_backtest_is_estimated_before_it_starts_and_reports_its_progress_fold_
     assert [p.folds_done for p in progress] == list(range(1, len(progress) + 1))
     assert all(p.folds_total == len(progress) for p in progress)  # 3 models (the baseline too) × their folds
     assert progress[-1].remaining_s == 0 and all(p.elapsed_s > 0 for p in progress)
+
+
+def test_a_csv_file_without_bars_in_the_chosen_dates_is_refused_by_the_run_and_the_preview_alike(real_data):
+    from engine.errors import WorkbenchError
+    from engine.pipeline import load_data
+    from engine.runs import DataConfig
+    from gui.events import PreviewRequest
+    from gui.tasks import load_preview
+
+    path = str(real_data / "GOOG_daily_2004_2013.csv")
+    with pytest.raises(WorkbenchError, match="has no bars from 2020-01-01 to its end: it covers 2004-08-19") as run:
+        load_data(DataConfig(tickers=(), csv_files=(path,), start="2020-01-01"))
+    preview = load_preview(PreviewRequest((), (path,), "2020-01-01", None, "1d", "auto"), print, lambda: False)
+    assert preview.failures == (("GOOG_DAILY_2004_2013", str(run.value)),)
+    kept = load_preview(PreviewRequest((), (path,), "2010-01-01", "2010-12-31", "1d", "auto"), print, lambda: False)
+    clipped = load_data(DataConfig(tickers=(), csv_files=(path,), start="2010-01-01", end="2010-12-31"))
+    pd.testing.assert_frame_equal(kept.series[0].frame, clipped.bars["GOOG_DAILY_2004_2013"])

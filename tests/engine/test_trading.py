@@ -193,6 +193,7 @@ def test_signals_threshold_long_only_and_holding():
     ({"initial_capital": float("inf")}, "Initial capital must be above 0, got inf"),
     ({"risk_free_rate": 2}, "The risk-free rate is annual, as a fraction (0.02 = 2 %): got 2"),
     ({"risk_free_rate": float("nan")}, "The risk-free rate is annual"),
+    ({"bootstrap_repetitions": 5}, "Bootstrap repetitions must be at least 10, got 5: 1000 is the usual choice."),
 ])
 def test_bad_trading_settings_are_refused_with_what_to_do(settings, message):
     with pytest.raises(WorkbenchError) as raised:
