@@ -237,3 +237,21 @@ def test_trading_decisions_in_stretches_gives_the_same_ledger_as_all_at_once(cho
     whole, chained = simulate(bars, decisions, config), incremental.finish()
     pd.testing.assert_frame_equal(chained.periods, whole.periods)
     pd.testing.assert_frame_equal(chained.trades, whole.trades)
+
+
+def test_mape_is_the_mean_absolute_percentage_error_of_the_rebuilt_prices():
+    actual, predicted = np.array([0.01, -0.02]), np.array([0.0, -0.01])
+    prices, predicted_prices = np.array([101.0, 98.0]), np.array([100.0, 99.0])
+    stats = forecast_metrics(actual, predicted, np.zeros(2), actual_price=prices, predicted_price=predicted_prices)
+    assert stats["MAPE [%]"] == pytest.approx((1 / 101 + 1 / 98) / 2 * 100, rel=1e-12)
+
+
+def test_turnover_is_the_traded_value_over_equity_per_year():
+    sim = simulate(BARS, pd.Series([1.0, 1.0, -1.0, 0.0], index=DATES[:4]), COSTS)
+    periods = sim.periods
+    # bought once (all equity), then sold and shorted at bar 3 (two sides), then covered at bar 4
+    traded = [periods["turnover"].iloc[0], periods["turnover"].iloc[2], periods["turnover"].iloc[3]]
+    assert traded[0] == pytest.approx(101 / (101 * 1.001), rel=1e-12)  # the shares bought, at their fill
+    assert traded[1] == pytest.approx(1 + (1 - 0.001) / 1.001, rel=1e-12)  # the long sold, then the short opened
+    stats = trading_metrics(sim, periods_per_year=252)
+    assert stats["Turnover (Ann.)"] == pytest.approx(periods["turnover"].sum() / len(periods) * 252, rel=1e-12)
