@@ -1,7 +1,9 @@
 """Screenshots of every tab, in both themes, after a real short training run and a real short
 Train & Backtest on the SP500 sample (the run store is a throw-away file too).
 
-    python scripts/screenshots.py [folder]      (default: shots/)
+    python scripts/screenshots.py [folder] [WIDTHxHEIGHT ...]      (default: shots/ at 1500x940)
+
+With several sizes, the finished run's tabs are grabbed at each, named e.g. 1366x768-dark-backtest.png.
 
 Runs offscreen with throw-away settings, so it touches neither the screen nor your settings.
 """
@@ -37,13 +39,14 @@ def wait_until(app, condition, timeout_s: float, what: str) -> None:
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "shots")
     out.mkdir(parents=True, exist_ok=True)
+    sizes = [tuple(int(n) for n in text.split("x")) for text in argv[2:]] or [_SIZE]
     app = create_application([])
     from gui.main_window import MainWindow
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
     window.store_path = Path(tempfile.mkdtemp()) / "runs.sqlite"  # set before the engine opens the store
-    window.resize(*_SIZE)
+    window.resize(*sizes[0])
     window.show()
     wait_until(app, lambda: window.engine_ready, 120, "the engine to load")
     panel = window.data_panel
@@ -73,9 +76,12 @@ def main(argv: list[str]) -> int:
                "the training run")
     window.training_view.set_log_scale(True)
     _backtest(app, window, out)
-    for theme in ("dark", "light"):
-        window.set_theme(theme)
-        _grab_all(app, window, out, theme)
+    for width, height in sizes:
+        window.resize(width, height)
+        for theme in ("dark", "light"):
+            window.set_theme(theme)
+            _show_skill(app, window)
+            _grab_all(app, window, out, theme if len(sizes) == 1 else f"{width}x{height}-{theme}")
     close_for_good(window)
     print("\n".join(str(path) for path in sorted(out.glob("*.png"))))
     return 0
@@ -105,6 +111,20 @@ def _backtest(app, window, out: Path) -> None:
     window.grab().save(str(out / "during-run-backtest.png"), "PNG")
     wait_until(app, lambda: not window.runs.running, 600, "the backtest")
     window.compare_view.select_rows([0, 1])
+
+
+def _show_skill(app, window) -> None:
+    """The Backtest tab's metrics from their "Skill vs naive" section on; Compare's heatmap greys p > 0.05."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    for _ in range(5):
+        app.processEvents()
+    table = window.backtest_view.metrics_table
+    heading = next((table.item(r, 0) for r in range(table.rowCount())
+                    if table.item(r, 0) is not None and table.item(r, 0).text() == "Skill vs naive"), None)
+    if heading is not None:
+        table.scrollToItem(heading, QAbstractItemView.ScrollHint.PositionAtTop)
+    window.compare_view.grey_box.setChecked(True)
 
 
 def _grab_run_panel(app, window, out: Path) -> None:

@@ -1,5 +1,6 @@
 """The Backtest tab: prices with the walk-forward predictions and trades, equity against buy-and-hold,
-drawdown, the folds, and the metrics beside the baselines, with the engine's warnings on top.
+drawdown, the folds, and the metrics beside the baselines, with the engine's warnings and its verdict on
+the selected model's skill on top.
 
 It grows live: show_fold(FoldDone) adds a fold and its predictions, show_progress(EquityProgress)
 refills the equity curves of that model and horizon, show_result(BacktestResult) draws the end.
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.baseline import BASELINES, backtest_labels
+from engine.significance import SIGNIFICANCE_LEVEL
 from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import FoldTimeline, seconds
@@ -42,8 +44,11 @@ from gui.views.metric_rules import (
     TABLE_SECTIONS,
     best_mask,
     better,
+    explain,
     format_metric,
     metric_order,
+    run_stats_line,
+    tested,
 )
 
 if TYPE_CHECKING:
@@ -174,6 +179,14 @@ class BacktestView(QWidget):
         banner.addWidget(self.warning_more, 0, Qt.AlignmentFlag.AlignTop)
         self.warning_banner.hide()
 
+        # --- the engine's verdict on the selection, and the run's figures at its horizon -------------------
+        self.verdict = QLabel()
+        self.verdict.setObjectName("backtestVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verdict.setToolTip(_VERDICT_HELP)
+        self.verdict.hide()
+
         # --- charts -----------------------------------------------------------------------------------
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.ci.setSpacing(0)
@@ -245,11 +258,20 @@ class BacktestView(QWidget):
         self.metrics_hint.setProperty("role", "muted")
         self.metrics_hint.setWordWrap(True)
         self.metrics_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # The conventions run to a long paragraph: folded away until asked for, so the table keeps its rows.
+        self.conventions_button = QToolButton()
+        self.conventions_button.setText("Conventions: how these numbers are computed")
+        self.conventions_button.setCheckable(True)
+        self.conventions_button.setAutoRaise(True)
+        self.conventions_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.conventions_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.conventions_button.toggled.connect(self._toggle_conventions)
         self.conventions = QLabel()
         self.conventions.setTextFormat(Qt.TextFormat.PlainText)
         self.conventions.setProperty("role", "muted")
         self.conventions.setWordWrap(True)
         self.conventions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.conventions.hide()
         side = QWidget()
         side.setMinimumWidth(400)
         side.setMaximumWidth(450)
@@ -258,6 +280,7 @@ class BacktestView(QWidget):
         side_layout.addWidget(self.metrics_title)
         side_layout.addWidget(self.metrics_table, 1)
         side_layout.addWidget(self.metrics_hint)
+        side_layout.addWidget(self.conventions_button)
         side_layout.addWidget(self.conventions)
         side_layout.addStretch(0)
 
@@ -271,6 +294,7 @@ class BacktestView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
         layout.addWidget(self.warning_banner)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.splitter, 1)
         self.clear()
         self.apply_theme(self._theme)
@@ -308,7 +332,7 @@ class BacktestView(QWidget):
             box.clear()
         self.timeline.clear()
         self._set_warnings(())
-        self.conventions.setText("")
+        self._set_conventions("")
         self.status.setText("No backtest yet")
         self._redraw_selection()
 
@@ -400,8 +424,7 @@ class BacktestView(QWidget):
                 if ticker in self._close:
                     self._store_predictions(self._with_reference_close(frame, str(ticker)))
         self._set_warnings(result.warnings)
-        self.conventions.setText(result.conventions)
-        self.conventions.setToolTip(result.conventions)
+        self._set_conventions(result.conventions)
         models = result.equity["model"].nunique() if not result.equity.empty else 0
         bars = result.equity.groupby(["ticker", "model", "horizon"]).size().max() if models else 0
         horizons = len(self._horizons)
@@ -539,6 +562,7 @@ class BacktestView(QWidget):
         self.timeline.set_folds([f for f in self._folds if (f.ticker, f.model) == (ticker, model)])
         self._draw_metrics()
         self._show_warnings()
+        self._show_verdict()
         self._rebuild_legends()
         self._set_readout_hint()
         if ticker and model:
@@ -700,7 +724,8 @@ class BacktestView(QWidget):
                 lines += [(m, m) for m in names]
         table.setColumnCount(1 + len(columns))
         table.setRowCount(len(lines))
-        headers = ["Metric"] + [_SHORT.get(m, m) for m in columns]
+        # Two-line "Buy & Hold": the metric names, which elide first, keep the width.
+        headers = ["Metric"] + [_SHORT.get(m, m).replace("Buy & Hold", "Buy &\nHold") for m in columns]
         for c, text in enumerate(headers):
             item = QTableWidgetItem(text)
             item.setToolTip(columns[c - 1] if c else "")
@@ -717,8 +742,7 @@ class BacktestView(QWidget):
                 table.setSpan(r, 0, 1, table.columnCount())
                 continue
             rule = better(metric)
-            label.setToolTip(f"{text}: " + {"higher": "higher is better", "lower": "lower is better"}.get(
-                rule or "", "neither higher nor lower is better"))
+            label.setToolTip(explain(metric))
             table.setItem(r, 0, label)
             values = np.array([_float(rows[m].get(metric)) for m in columns])
             trades = np.array([_float(rows[m].get("# Trades")) for m in columns]) if metric in PER_TRADE else None
@@ -791,6 +815,41 @@ class BacktestView(QWidget):
     def _toggle_warnings(self, on: bool) -> None:
         self._show_warnings()
 
+    def _show_verdict(self) -> None:
+        """The engine's verdict line on the selected model and its run's figures at this horizon, word for word."""
+        result = self._result
+        if result is None or not tested(result.metrics):  # runs stored before the skill tests have neither
+            self.verdict.hide()
+            return
+        ticker, model, horizon = self._selection()
+        line = next((v for v in result.verdicts if (v["ticker"], v["model"], v["horizon"]) == (ticker, model, horizon)),
+                    None)
+        stats = result.run_stats
+        row = stats[(stats["ticker"] == ticker) & (stats["horizon"] == horizon)]
+        parts = []
+        if line is not None:
+            parts.append(f"<b>Skill or luck:</b> {html.escape(line['text'])}")
+        if len(row):
+            parts.append(f"<span style='color:{self._theme.muted}'><b>This run, {horizon}-bar:</b> "
+                         f"{html.escape(run_stats_line(row.iloc[0]))}</span>")
+        self.verdict.setText("<br>".join(parts))
+        self.verdict.setVisible(bool(parts))
+        theme = self._theme
+        edge = theme.success if line is not None and line["significant"] else theme.border
+        self.verdict.setStyleSheet(f"QLabel#backtestVerdict {{ color: {theme.text}; background: "
+                                   f"{_mix(edge, theme.window, 0.10)}; border-left: 4px solid {edge}; "
+                                   f"border-radius: 4px; padding: 4px 10px; }}")
+
+    def _set_conventions(self, text: str) -> None:
+        self.conventions.setText(text)
+        self.conventions_button.setVisible(bool(text))
+        self.conventions_button.setToolTip(f"<p>{html.escape(text)}</p>" if text else "")
+
+    @Slot(bool)
+    def _toggle_conventions(self, on: bool) -> None:
+        self.conventions.setVisible(on)
+        self.conventions_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
     # --- readout --------------------------------------------------------------------------------------
     def _set_readout_hint(self) -> None:
         muted = self._theme.muted
@@ -841,6 +900,16 @@ class BacktestView(QWidget):
             parts.append(f"<span style='color:{theme.down}'>drawdown {values[2]:.1f}%</span>")
         day = pd.Timestamp(x, unit="s").strftime("%Y-%m-%d")
         self.readout.setText(f"<b>{day}</b>&nbsp;&nbsp; " + " &nbsp;·&nbsp; ".join(parts))
+
+
+_VERDICT_HELP = (
+    "<p><b>Skill or luck</b>: the engine's verdict on the selected model. Its forecasts are tested against "
+    "predicting no change (for a direction target, against predicting the base rate) with a one-sided "
+    f"Diebold–Mariano test; a p-value below {SIGNIFICANCE_LEVEL:g} counts as evidence. The Sharpe CI is a 95 % "
+    "stationary-bootstrap interval.</p><p><b>This run</b>: the best of the run's models at this horizon (each "
+    "model a trial; the effective number allows for how alike their returns are). The Deflated Sharpe is the "
+    "probability that its true Sharpe is above 0 once that choice is allowed for. SPA p: Hansen's test of whether "
+    f"any of the models beats naive or buy &amp; hold; below {SIGNIFICANCE_LEVEL:g} says at least one does.</p>")
 
 
 def _stem(path: str) -> str:

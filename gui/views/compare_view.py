@@ -3,7 +3,8 @@ drawdown overlaid, and a horizon × model heatmap of one run.
 
 Runs come from this session (add_run) and from the run store (load_store). Runs whose configs
 differ only in the training seed also get a row of mean ± std per ticker, model and horizon
-(engine.store.seed_summary), so a lucky seed is told apart from a better model.
+(engine.store.seed_summary) and the Deflated Sharpe of the best of all their models and seeds
+(engine.skill.run_stats_over_seeds), so a lucky seed is told apart from a better model.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -49,20 +51,27 @@ from PySide6.QtWidgets import (
 )
 
 from engine.baseline import BASELINES
+from engine.significance import SIGNIFICANCE_LEVEL
 from gui.charts import DateAxis, fast_plot
 from gui.theme import DARK, Theme, style_plot
 from gui.views.fold_timeline import seconds
 from gui.views.metric_rules import (
+    INTERVALS,
     LEADERBOARD_METRICS,
     NAIVE_VALUE,
     NEUTRAL,
+    P_VALUES,
     best_mask,
     better,
+    explain,
+    format_interval,
     format_mean_std,
     format_metric,
     goodness,
     metric_order,
     neutral,
+    run_stats_line,
+    tested,
 )
 
 if TYPE_CHECKING:
@@ -74,9 +83,21 @@ SORT_ROLE = Qt.ItemDataRole.UserRole  # the raw value a column sorts by: float f
 _BUY_AND_HOLD, _NAIVE, _LINEAR = BASELINES
 TEXT_COLUMNS = ("Run", "Ticker", "Model")
 COLUMNS = ("Run", "Ticker", "Model", "Horizon", *LEADERBOARD_METRICS)
-# Two-line headers keep eleven columns inside the tab without a horizontal scroll bar.
-_HEADERS = {"Return [%]": "Return\n[%]", "Sharpe Ratio": "Sharpe\nRatio", "Max. Drawdown [%]": "Max.\nDrawdown [%]",
-            "Theil's U": "Theil's\nU", "Directional Accuracy [%]": "Directional\nAccuracy [%]"}
+# Two-line headers keep the columns narrow: all of them fit the tab of a 1920 × 1080 window unscrolled.
+_HEADERS = {"Return [%]": "Return\n[%]", "Sharpe Ratio": "Sharpe\nRatio", "Sharpe CI": "Sharpe\nCI",
+            "DM p vs naive": "DM p\nvs naive", "Max. Drawdown [%]": "Max.\nDrawdown [%]", "Theil's U": "Theil's\nU",
+            "Directional Accuracy [%]": "Directional\nAccuracy [%]", "DSR": "DSR\nof best"}
+# The frame holds an interval column's lower end under its name (what it sorts by) and its upper end beside it.
+_UPPER = " upper"
+_RUN_LEVEL = "DSR"  # from the run's run_stats, not its metrics
+_FROM_METRICS = tuple(m for m in LEADERBOARD_METRICS if m not in INTERVALS and m != _RUN_LEVEL)
+# What seed rows average: a mean of p-values is no p-value, nor are the means of an interval's ends an interval.
+_AVERAGED = tuple(m for m in _FROM_METRICS if m not in P_VALUES)
+_FRAME_COLUMNS = [*COLUMNS, *(name + _UPPER for name in INTERVALS), *(f"{m} std" for m in LEADERBOARD_METRICS),
+                  "DSR details", "seed", "kind", "key", "members", "details"]
+_GREY_HELP = ("Grey the cells of models whose verdict finds no evidence of skill: the one-sided Diebold–Mariano "
+              "p-value against predicting no change (the base rate, for a direction target) is above "
+              f"{SIGNIFICANCE_LEVEL:g}. Hover a cell for its verdict.")
 _MAX_OVERLAID = 12  # curves drawn at once; more selected rows are listed but not drawn
 
 
@@ -113,7 +134,7 @@ class LeaderboardModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.frame = pd.DataFrame(columns=[*COLUMNS, "kind", "key", "members", "details"])
+        self.frame = pd.DataFrame(columns=_FRAME_COLUMNS)
         self.best: dict[int, set[int]] = {}  # column → source rows holding its best value
         self.theme = DARK
 
@@ -159,6 +180,8 @@ class LeaderboardModel(QAbstractTableModel):
                 return f"{int(value)}"
             if name in TEXT_COLUMNS:
                 return str(value)
+            if name in INTERVALS:
+                return format_interval(value, self.frame.at[row, name + _UPPER])
             if kind == "seeds":
                 return format_mean_std(name, value, self.frame.at[row, f"{name} std"])
             return format_metric(name, value)
@@ -195,6 +218,9 @@ class LeaderboardModel(QAbstractTableModel):
                 return f"Best {name} of the rows shown ({rule} is better)"
             if name == "Run":
                 return self.frame.at[row, "details"]
+            if name == _RUN_LEVEL:
+                details = self.frame.at[row, "DSR details"]
+                return details if isinstance(details, str) else None  # NaN where the row has no DSR
             if kind == "baseline" and name == "Model":
                 return {_BUY_AND_HOLD: "Holds the series over the tested dates, without costs",
                         _NAIVE: "Predicts no change: the bar a forecast must beat (Theil's U and MASE = 1)",
@@ -209,8 +235,7 @@ class LeaderboardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _HEADERS.get(name, name)
         if role == Qt.ItemDataRole.ToolTipRole:
-            rule = better(name)
-            return f"{name}: {rule} is better" if rule else name
+            return name if name in TEXT_COLUMNS or name == "Horizon" else explain(name)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if name in TEXT_COLUMNS:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -300,6 +325,7 @@ class CompareView(QWidget):
         self._store: RunStore | None = None
         self._curves: dict[tuple, tuple[pg.PlotDataItem, pg.PlotDataItem | None]] = {}
         self._overlaid: list[tuple[str, pg.PlotDataItem]] = []
+        self._seed_stats: dict[tuple[str, ...], pd.DataFrame] = {}  # run keys of a seed group → its run_stats
 
         # --- leaderboard --------------------------------------------------------------------------------
         heading = QLabel("Leaderboard")
@@ -413,6 +439,8 @@ class CompareView(QWidget):
         self.metric_box = QComboBox()
         self.metric_box.setToolTip("The metric the heatmap shows")
         self.metric_box.currentTextChanged.connect(self._draw_heatmap)
+        self.grey_box = QCheckBox(f"Grey out p > {SIGNIFICANCE_LEVEL:g}")
+        self.grey_box.toggled.connect(self._draw_heatmap)
         self.heatmap = QTableWidget(0, 0)
         self.heatmap.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.heatmap.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -437,8 +465,11 @@ class CompareView(QWidget):
         grid.addWidget(self.run_box, 0, 1)
         grid.addWidget(self.run_details, 1, 0, 1, 2)
         grid.addLayout(buttons, 2, 0, 1, 2)
+        heat_controls = QHBoxLayout()
+        heat_controls.addWidget(self.metric_box, 1)
+        heat_controls.addWidget(self.grey_box)
         grid.addWidget(heat_heading, 3, 0)
-        grid.addWidget(self.metric_box, 3, 1)
+        grid.addLayout(heat_controls, 3, 1)
         grid.addWidget(self.heatmap, 4, 0, 1, 2)
         grid.addWidget(self.heat_hint, 5, 0, 1, 2)
         grid.addWidget(self.run_warnings, 6, 0, 1, 2)
@@ -448,7 +479,12 @@ class CompareView(QWidget):
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.chart_stack)
-        lower.addWidget(side)
+        side_scroll = QScrollArea()  # a short window scrolls the run's details rather than piling them up
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setMinimumWidth(side.minimumWidth() + side_scroll.verticalScrollBar().sizeHint().width())
+        lower.addWidget(side_scroll)
         lower.setStretchFactor(0, 1)
         lower.setStretchFactor(1, 0)  # a wider window widens the charts
         lower.setSizes([860, 500])
@@ -484,6 +520,7 @@ class CompareView(QWidget):
         store_id = run if isinstance(run, int) else None
         key = f"#{run}" if store_id is not None else str(run)
         self._drop_curves(key)
+        self._forget_seed_stats(key)
         self._runs[key] = _Run(key, key, config, result, store_id, name, created, fingerprint)
         self._rebuild(current=key)
         return key
@@ -524,9 +561,13 @@ class CompareView(QWidget):
     def remove_run(self, key: str) -> None:
         """Forget a run in the view only (the store is untouched)."""
         self._runs.pop(key, None)
+        self._forget_seed_stats(key)
         if key.startswith("#") and key[1:].isdigit():
             self._damaged.pop(int(key[1:]), None)
         self._rebuild()
+
+    def _forget_seed_stats(self, key: str) -> None:
+        self._seed_stats = {keys: stats for keys, stats in self._seed_stats.items() if key not in keys}
 
     @property
     def run_keys(self) -> list[str]:
@@ -608,14 +649,16 @@ class CompareView(QWidget):
         for run in self._runs.values():
             details = _run_details(run)
             for record in run.result.metrics.to_dict("records"):
-                rows.append({"Run": run.label, "seed": run.seed, "Ticker": record["ticker"], "Model": record["model"],
-                             "Horizon": int(record["horizon"]),
-                             **{m: record.get(m, np.nan) for m in LEADERBOARD_METRICS},
-                             "kind": _kind(record["model"]), "key": run.key, "members": (run.key,),
-                             "details": details})
+                ticker, model, horizon = record["ticker"], record["model"], int(record["horizon"])
+                trial = model not in (_BUY_AND_HOLD, _NAIVE)  # the run-level figures are over the run's models
+                rows.append({"Run": run.label, "seed": run.seed, "Ticker": ticker, "Model": model, "Horizon": horizon,
+                             **{m: record.get(m, np.nan) for m in _FROM_METRICS},
+                             **{name + _UPPER: record.get(high, np.nan) for name, (_, high) in INTERVALS.items()},
+                             **{name: record.get(low, np.nan) for name, (low, _) in INTERVALS.items()},
+                             **(_deflated(run.result.run_stats, ticker, horizon, "this run's models") if trial else {}),
+                             "kind": _kind(model), "key": run.key, "members": (run.key,), "details": details})
         rows += self._seed_rows()
-        columns = [*COLUMNS, *(f"{m} std" for m in LEADERBOARD_METRICS), "seed", "kind", "key", "members", "details"]
-        return pd.DataFrame(rows, columns=columns)
+        return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
 
     def _seed_rows(self) -> list[dict]:
         """Mean ± std rows for every group of two or more runs that differ only in the seed."""
@@ -631,21 +674,39 @@ class CompareView(QWidget):
         rows = []
         for runs in groups.values():
             summary = seed_summary([run.result.metrics for run in runs])
+            stats = self._over_seeds(runs)
             label = "mean: " + ", ".join(run.label for run in runs)
             seeds = ", ".join(str(run.seed) for run in runs)
             for record in summary.to_dict("records"):
                 if record["model"] in (_BUY_AND_HOLD, _NAIVE):
                     continue  # they do not depend on the seed
+                ticker, horizon = record["ticker"], int(record["horizon"])
                 rows.append({
-                    "Run": label, "seed": np.nan, "Ticker": record["ticker"], "Model": record["model"],
-                    "Horizon": int(record["horizon"]),
-                    **{m: record.get(f"{m} mean", np.nan) for m in LEADERBOARD_METRICS},
-                    **{f"{m} std": record.get(f"{m} std", np.nan) for m in LEADERBOARD_METRICS},
+                    "Run": label, "seed": np.nan, "Ticker": ticker, "Model": record["model"], "Horizon": horizon,
+                    **{m: record.get(f"{m} mean", np.nan) for m in _AVERAGED},
+                    **{f"{m} std": record.get(f"{m} std", np.nan) for m in _AVERAGED},
+                    **_deflated(stats, ticker, horizon, "every model and seed of these runs"),
                     "kind": "seeds", "key": runs[0].key, "members": tuple(run.key for run in runs),
                     "details": f"Mean and standard deviation over {record['runs']} runs with seeds {seeds}, "
-                               "otherwise identical settings",
+                               "otherwise identical settings (p-values and intervals are not averaged)",
                 })
         return rows
+
+    def _over_seeds(self, runs: list[_Run]) -> pd.DataFrame:
+        """The engine's run-level figures with every model and seed of `runs` a trial (one run per seed), cached."""
+        key = tuple(run.key for run in runs)
+        if key not in self._seed_stats:
+            from engine.skill import RUN_STATS_COLUMNS, run_stats_over_seeds
+
+            by_seed: dict[int, BacktestResult] = {}
+            for run in runs:
+                by_seed.setdefault(run.seed, run.result)
+            first = runs[0].config
+            self._seed_stats[key] = (
+                run_stats_over_seeds(by_seed, target=first.windows.target,
+                                     repetitions=first.trading.bootstrap_repetitions)
+                if all(tested(run.result.metrics) for run in runs) else pd.DataFrame(columns=RUN_STATS_COLUMNS))
+        return self._seed_stats[key]
 
     def _update_best(self) -> None:
         """Mark each metric column's best value among the rows the filter shows."""
@@ -780,6 +841,9 @@ class CompareView(QWidget):
             self.run_details.setText(_run_details(run, rich=True))
         self._show_run_warnings(run)
         metrics = run.result.metrics if run is not None else pd.DataFrame()
+        self.grey_box.setEnabled(tested(metrics))
+        self.grey_box.setToolTip(_GREY_HELP if tested(metrics) or metrics.empty else
+                                 "This run was stored before the significance tests: re-run it to get them.")
         names = [m for m in metric_order(metrics.columns) if pd.api.types.is_numeric_dtype(metrics[m])]
         current = self.metric_box.currentText() or "Sharpe Ratio"
         self.metric_box.blockSignals(True)
@@ -835,20 +899,29 @@ class CompareView(QWidget):
         centre = neutral(metric, np.broadcast_to(naive, grid.shape).ravel())
         place = goodness(grid.ravel(), rule, centre).reshape(grid.shape)
         theme = self._theme
+        verdicts = {(v["model"], v["horizon"]): v for v in run.result.verdicts if v["ticker"] == tickers[0]}
+        grey = self.grey_box.isChecked() and self.grey_box.isEnabled()
         for r in range(len(horizons)):
             for c in range(len(models)):
                 item = QTableWidgetItem(format_metric(metric, grid[r, c]))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                item.setBackground(QBrush(QColor(_heat(place[r, c], rule, theme))))
-                item.setToolTip(f"{models[c]}, {horizons[r]}-bar horizon: {metric} = "
-                                f"{format_metric(metric, grid[r, c])}")
+                verdict = verdicts.get((models[c], horizons[r]))
+                tip = f"{models[c]}, {horizons[r]}-bar horizon: {metric} = {format_metric(metric, grid[r, c])}"
+                if grey and verdict is not None and not verdict["significant"]:
+                    item.setBackground(QBrush(QColor(_mix(theme.muted, theme.base, 0.16))))
+                    item.setForeground(QBrush(QColor(theme.muted)))
+                else:
+                    item.setBackground(QBrush(QColor(_heat(place[r, c], rule, theme))))
+                item.setToolTip(f"{tip}\n{verdict['text']}" if verdict is not None else tip)
                 table.setItem(r, c, item)
         header_height = table.horizontalHeader().sizeHint().height()
         table.setFixedHeight(header_height + sum(table.rowHeight(r) for r in range(table.rowCount()))
                              + 2 * table.frameWidth() + 2)
         scale = _heat_scale(rule, None if centre is None else NEUTRAL[metric])
         only = f" · {tickers[0]} shown of {len(tickers)} series" if len(tickers) > 1 else ""
-        self.heat_hint.setText(f"{metric} of {run.label}: {scale}; — where a baseline has no such metric{only}.")
+        greyed = f" · grey: no evidence of skill (p > {SIGNIFICANCE_LEVEL:g})" if grey else ""
+        self.heat_hint.setText(f"{metric} of {run.label}: {scale}; — where a baseline has no such metric{only}"
+                               f"{greyed}.")
 
     def heatmap_shape(self) -> tuple[int, int]:
         return self.heatmap.rowCount(), self.heatmap.columnCount()
@@ -932,6 +1005,16 @@ def _run_details(run: _Run, rich: bool = False) -> str:
     if run.notice:
         text = f"{text}\n{run.notice}"
     return html.escape(text).replace("\n", "<br>") if rich else text
+
+
+def _deflated(stats: pd.DataFrame, ticker: str, horizon: int, trials: str) -> dict:
+    """The DSR cell of a row, from the engine's run-level figures of its ticker and horizon (none if it has none)."""
+    row = stats[(stats["ticker"] == ticker) & (stats["horizon"] == horizon)]
+    if row.empty:
+        return {}
+    return {_RUN_LEVEL: row["DSR"].iloc[0],
+            "DSR details": f"Deflated Sharpe of the best of {trials} on {ticker} at the {horizon}-bar horizon. "
+                           f"{run_stats_line(row.iloc[0])}"}
 
 
 def _short(model: str) -> str:

@@ -5,6 +5,7 @@ The views only compare numbers the engine computed: these rules decide the highl
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -55,6 +56,57 @@ BETTER: dict[str, Better] = {
     "Up Precision": "higher",
     "Up Recall": "higher",
     "Up F1": "higher",
+    # Skill or luck: a p-value is the chance of a result this good from a model without the edge.
+    "DM p vs naive": "lower",
+    "DM p vs naive (two-sided)": None,  # small when the model differs from no change, better or worse
+    "DM p vs naive (abs)": "lower",
+    "DM p vs naive (BH)": "lower",
+    "DM p vs linear": "lower",
+    "DM p vs base rate": "lower",
+    "Dir. p vs coin": "lower",
+    "Dir. p vs always-up": "lower",
+    "PT p": "lower",
+    "Brier": "lower",
+    "Brier (base rate)": None,
+    "PSR": "higher",
+    "MinTRL [bars]": "lower",
+    "Sharpe CI low": "higher",  # the lower end: the Sharpe the data supports at worst
+    "Sharpe CI high": None,
+    "Sharpe CI": "higher",  # the leaderboard's interval column, ranked by its lower end
+    "Return CI low [%]": "higher",
+    "Return CI high [%]": None,
+    "DSR": "higher",
+}
+
+# The p-value columns: they read "< 0.001" below that, and their mean over seeds is no p-value, so seed rows skip them.
+P_VALUES = frozenset({"DM p vs naive", "DM p vs naive (two-sided)", "DM p vs naive (abs)", "DM p vs naive (BH)",
+                      "DM p vs linear", "DM p vs base rate", "Dir. p vs coin", "Dir. p vs always-up", "PT p",
+                      "SPA p vs naive", "SPA p vs buy & hold"})
+# A model's skill p-value (a direction target has no naive forecast); runs stored before the tests lack both.
+SKILL_P_VALUES = ("DM p vs naive", "DM p vs base rate")
+
+# What the skill columns test, for the tooltips of their names.
+MEANING = {
+    "DM p vs naive": "one-sided Diebold–Mariano p-value (HLN-corrected) that the model's squared error is below "
+                     "predicting no change",
+    "DM p vs naive (BH)": "the DM p vs naive adjusted (Benjamini–Hochberg) for the many tests of the run: every "
+                          "series, model and horizon",
+    "DM p vs linear": "one-sided DM p-value that the model's squared error is below the linear baseline's",
+    "DM p vs base rate": "one-sided DM p-value that the model's Brier score is below predicting the up-share",
+    "Brier": "mean squared error of the predicted up-probabilities",
+    "Brier (base rate)": "the Brier score of always predicting the sample's up-share",
+    "Dir. p vs coin": "p-value that the directional hit rate beats a coin flip (non-overlapping forecasts for h > 1)",
+    "Dir. p vs always-up": "p-value that the directional hits beat always predicting up (McNemar)",
+    "PSR": "Probabilistic Sharpe Ratio: the probability that the true Sharpe is above 0, from skew and kurtosis",
+    "MinTRL [bars]": "minimum track record length: bars needed for 95 % confidence that the Sharpe is above 0 "
+                     "(∞ when the Sharpe is not above 0: no record is long enough)",
+    "Sharpe CI low": "lower end of the 95 % stationary-bootstrap interval of the Sharpe ratio",
+    "Sharpe CI high": "upper end of the 95 % stationary-bootstrap interval of the Sharpe ratio",
+    "Return CI low [%]": "lower end of the 95 % stationary-bootstrap interval of the total return",
+    "Return CI high [%]": "upper end of the 95 % stationary-bootstrap interval of the total return",
+    "Sharpe CI": "95 % stationary-bootstrap interval of the Sharpe ratio, sorted by its lower end",
+    "DSR": "Deflated Sharpe Ratio of the best trial at this series and horizon: the probability that its true "
+           "Sharpe is above 0 once the number of trials is allowed for",
 }
 
 # Where a heatmap's colours turn from bad to good: what doing nothing scores (no gain, a coin flip, the
@@ -68,6 +120,7 @@ NEUTRAL: dict[str, float | str] = {
     "Profit Factor": 1.0, "Win Rate [%]": 50.0,
     "Theil's U": 1.0, "MASE": 1.0, "R²": 0.0, "Correlation": 0.0, "Directional Accuracy [%]": 50.0,
     "MAE": NAIVE_VALUE, "RMSE": NAIVE_VALUE, "MAPE [%]": NAIVE_VALUE,
+    "PSR": 0.5, "Sharpe CI low": 0.0, "Sharpe CI high": 0.0, "Return CI low [%]": 0.0, "Return CI high [%]": 0.0,
 }
 
 # Metrics of single trades: a column with fewer trades than this is not ranked on them (Buy & Hold's one trade
@@ -75,9 +128,11 @@ NEUTRAL: dict[str, float | str] = {
 PER_TRADE = {"Win Rate [%]", "Best Trade [%]", "Worst Trade [%]", "Avg. Trade [%]", "Profit Factor", "Expectancy [%]"}
 MIN_TRADES_TO_RANK = 10
 
-# The leaderboard's metric columns, in order.
-LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]", "Theil's U", "MASE",
-                       "Directional Accuracy [%]", "# Trades")
+# The leaderboard's metric columns, in order. "Sharpe CI" shows the interval of INTERVALS in one cell and sorts by
+# its lower end; "DSR" is the run-level Deflated Sharpe of the best trial (engine run_stats).
+LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Sharpe CI", "DM p vs naive", "DSR", "Max. Drawdown [%]",
+                       "Theil's U", "MASE", "Directional Accuracy [%]", "# Trades")
+INTERVALS = {"Sharpe CI": ("Sharpe CI low", "Sharpe CI high")}
 
 # The Backtest tab's metrics table: sections of the metrics most people read first; the rest follow.
 TABLE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -86,12 +141,27 @@ TABLE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "Exposure Time [%]", "# Trades", "Win Rate [%]", "Profit Factor", "Equity Final [$]")),
     ("Forecast", ("Theil's U", "MASE", "Directional Accuracy [%]", "MAE", "RMSE", "MAPE [%]", "R²",
                   "Always-Up Accuracy [%]")),
+    ("Skill vs naive", ("DM p vs naive", "DM p vs linear", "DM p vs naive (BH)", "Brier", "Brier (base rate)",
+                        "DM p vs base rate", "Dir. p vs coin", "Dir. p vs always-up", "PSR", "MinTRL [bars]",
+                        "Sharpe CI low", "Sharpe CI high", "Return CI low [%]", "Return CI high [%]")),
 )
 KEY_COLUMNS = ("ticker", "model", "horizon", "Start", "End")
 
 
 def better(metric: str) -> Better:
     return BETTER.get(metric)
+
+
+def explain(metric: str) -> str:
+    """A metric's tooltip: what it tests (MEANING, for the skill columns) and which way is better."""
+    rule = better(metric)
+    way = f"{rule} is better" if rule else "neither higher nor lower is better"
+    return f"{metric}: {MEANING[metric]}; {way}" if metric in MEANING else f"{metric}: {way}"
+
+
+def tested(metrics: pd.DataFrame) -> bool:
+    """Whether a run's metrics carry the skill tests (runs stored before them do not)."""
+    return any(name in metrics.columns for name in SKILL_P_VALUES)
 
 
 def best_mask(values: np.ndarray, rule: Better, trades: np.ndarray | None = None) -> np.ndarray:
@@ -150,8 +220,9 @@ def metric_order(columns) -> list[str]:
 
 
 def format_metric(metric: str, value) -> str:
-    """A metric as it reads in a table: the precision fits the unit; a dash when undefined."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    """A metric as it reads in a table: the precision fits the unit, a p-value below 0.001 reads '< 0.001';
+    a dash when undefined, ∞ when endless."""
+    if value is None:
         return "—"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
@@ -159,8 +230,12 @@ def format_metric(metric: str, value) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else "−∞"  # e.g. the track record a Sharpe of 0 or below would need
     if not math.isfinite(number):
         return "—"
+    if metric in P_VALUES:
+        return "< 0.001" if number < 0.001 else f"{number:.3f}"
     if metric.startswith("#") or "[bars]" in metric or "[days]" in metric:
         return f"{number:,.0f}"
     if "[$]" in metric:
@@ -172,8 +247,28 @@ def format_metric(metric: str, value) -> str:
 def format_mean_std(metric: str, mean, std) -> str:
     """'12.3 ± 1.1' for a metric averaged over seeds."""
     text = format_metric(metric, mean)
-    if text == "—" or std is None or not math.isfinite(float(std)):
+    if text in ("—", "∞", "−∞") or std is None or not math.isfinite(float(std)):
         return text
     # One digit less than a single run shows: the spread over a few seeds does not carry more.
     digits = 1 if "[%]" in metric or metric.startswith("#") or "[" in metric else 2
     return f"{float(mean):,.{digits}f} ± {float(std):,.{digits}f}"
+
+
+def format_interval(low, high) -> str:
+    """'−0.21 … 0.90' (true minus signs, two decimals); a dash unless both ends are finite."""
+    ends = np.array([low, high], dtype=np.float64)
+    if not np.isfinite(ends).all():
+        return "—"
+    return f"{ends[0]:.2f} … {ends[1]:.2f}".replace("-", "−")
+
+
+def run_stats_line(row: Mapping) -> str:
+    """A run_stats row in words: 'Best of 3 trials (2.4 effective): linear (baseline), Sharpe 0.412, Deflated
+    Sharpe 0.350; SPA p vs naive 0.840, vs buy & hold 0.840' (an SPA p-value the run lacks is left out)."""
+    text = (f"Best of {int(row['trials'])} trials ({float(row['effective trials']):.1f} effective): "
+            f"{row['best model']}, Sharpe {format_metric('Sharpe Ratio', row['Sharpe Ratio of best'])}, "
+            f"Deflated Sharpe {format_metric('DSR', row['DSR'])}")
+    spa = [f"{against} {format_metric(name, row[name])}"
+           for against, name in (("vs naive", "SPA p vs naive"), ("vs buy & hold", "SPA p vs buy & hold"))
+           if format_metric(name, row[name]) != "—"]
+    return text + ("; SPA p " + ", ".join(spa) if spa else "")

@@ -24,6 +24,7 @@ MODEL = COLUMNS.index("Model")
 def _config(seed: int):
     from engine.fit_config import TrainConfig, WalkForwardConfig
     from engine.runs import DataConfig, RunConfig
+    from engine.trading import TradingConfig
     from engine.windows import WindowConfig
     from models import ModelConfig
 
@@ -33,6 +34,7 @@ def _config(seed: int):
         models=(ModelConfig(arch="gru", hidden_size=8, num_layers=1), ModelConfig(arch="mlp", hidden_layers=(16,))),
         training=TrainConfig(epochs=3, device="cpu", seed=seed),
         walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
+        trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
     )
 
 
@@ -126,7 +128,7 @@ def test_result_curves_match_the_result_tables(backtest_view, backtest):
     assert drawn == len(trades) == len(view.exit_markers.xData)
     # The metrics table: the model beside its baselines, the conventions under it.
     headers = [view.metrics_table.horizontalHeaderItem(c).text() for c in range(view.metrics_table.columnCount())]
-    assert headers == ["Metric", "gru", "Linear", "Buy & Hold", "Naive"]
+    assert headers == ["Metric", "gru", "Linear", "Buy &\nHold", "Naive"]
     assert view.conventions.text() == result.conventions
 
 
@@ -540,3 +542,187 @@ def test_a_run_cancelled_before_its_first_fold(backtest_view, compare_view, back
     compare_view.add_run("run 1", backtest.config, empty)
     compare_view.add_run("run 2", replace(backtest.config, training=replace(backtest.config.training, seed=1)), empty)
     assert compare_view.model.rowCount() == 0 and compare_view.heatmap_shape() == (0, 0)
+
+
+# --- Skill or luck --------------------------------------------------------------------------------------
+SKILL_ROWS = ["DM p vs naive", "DM p vs linear", "DM p vs naive (BH)", "Dir. p vs coin", "Dir. p vs always-up", "PSR",
+              "MinTRL [bars]", "Sharpe CI low", "Sharpe CI high", "Return CI low [%]", "Return CI high [%]"]
+
+
+def _table_rows(view) -> list[str]:
+    table = view.metrics_table
+    return [table.item(r, 0).text() for r in range(table.rowCount())]
+
+
+def _verdict(result, ticker: str, model: str, horizon: int) -> dict:
+    return next(v for v in result.verdicts if (v["ticker"], v["model"], v["horizon"]) == (ticker, model, horizon))
+
+
+def test_the_metrics_table_has_a_skill_section_and_the_verdict_sits_under_the_warnings(backtest_view, backtest):
+    import html
+
+    from gui.views.metric_rules import format_metric, run_stats_line
+
+    view, result = backtest_view, backtest.result
+    _replay(view, backtest)
+    assert not view.verdict.isVisible()  # nothing to judge before the result
+    view.show_result(result)
+    rows = _table_rows(view)
+    start = rows.index("Skill vs naive")
+    assert rows[start + 1:start + 1 + len(SKILL_ROWS)] == SKILL_ROWS
+    gru = result.metrics[(result.metrics["model"] == "gru") & (result.metrics["horizon"] == 1)].iloc[0]
+    for offset, metric in enumerate(SKILL_ROWS, start=1):
+        assert view.metrics_table.item(start + offset, 1).text() == format_metric(metric, gru[metric])
+    assert "lower is better" in view.metrics_table.item(start + 1, 0).toolTip()
+
+    assert view.verdict.isVisible() and view.warning_banner.isVisible()
+    assert view.verdict.geometry().top() >= view.warning_banner.geometry().bottom()
+    assert view.verdict.geometry().bottom() <= view.splitter.geometry().top()
+    stats = result.run_stats[result.run_stats["horizon"] == 1].iloc[0]
+    assert html.escape(_verdict(result, "SP500", "gru", 1)["text"]) in view.verdict.text()
+    assert html.escape(run_stats_line(stats)) in view.verdict.text()
+    assert "Best of 3 trials" in view.verdict.text() and "Deflated Sharpe" in view.verdict.text()
+    view.select(model="mlp", horizon=5)
+    assert html.escape(_verdict(result, "SP500", "mlp", 5)["text"]) in view.verdict.text()
+    assert "5-bar" in view.verdict.text()
+
+
+def test_the_long_conventions_are_folded_away_until_asked_for(backtest_view, backtest, qtbot):
+    import html
+
+    view, result, table = backtest_view, backtest.result, backtest_view.metrics_table
+    view.resize(1366 - 430, 768 - 120)  # the tab area of a 1366×768 window
+    _replay(view, backtest)
+    view.show_result(result)
+    assert view.conventions_button.isVisible() and not view.conventions.isVisible()
+    assert html.escape(result.conventions) in view.conventions_button.toolTip()  # rich text, so it wraps
+    row = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.height() > 10 * row)
+    view.conventions_button.setChecked(True)
+    assert view.conventions.isVisible() and view.conventions.text() == result.conventions
+    # The paragraph takes the table's room, not the charts'.
+    qtbot.waitUntil(lambda: view.conventions.height() > 5 * row and table.height() < 10 * row)
+    assert view.chart.height() > 250
+    view.conventions_button.setChecked(False)
+    assert not view.conventions.isVisible()
+    qtbot.waitUntil(lambda: table.height() > 10 * row)
+
+
+def test_leaderboard_p_value_and_sharpe_interval_sort_numerically(compare_view, backtest):
+    from gui.views.compare_view import SORT_ROLE
+    from gui.views.metric_rules import format_interval
+
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    p_column, ci_column = COLUMNS.index("DM p vs naive"), COLUMNS.index("Sharpe CI")
+    assert view.model.headerData(p_column, Qt.Orientation.Horizontal) == "DM p\nvs naive"
+    for column in (p_column, ci_column):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            view.table.sortByColumn(column, order)
+            values = [view.proxy.index(r, column).data(SORT_ROLE) for r in range(view.proxy.rowCount())]
+            finite = [v for v in values if not np.isnan(v)]
+            assert finite == sorted(finite, reverse=order == Qt.SortOrder.DescendingOrder)
+            assert all(np.isnan(v) for v in values[len(finite):])  # Buy & Hold and Naive have no DM p: last
+    metrics = backtest.result.metrics
+    row = view.model.frame.index[(view.model.frame["Model"] == "gru") & (view.model.frame["Horizon"] == 5)][0]
+    gru = metrics[(metrics["model"] == "gru") & (metrics["horizon"] == 5)].iloc[0]
+    assert view.model.index(row, ci_column).data() == format_interval(gru["Sharpe CI low"], gru["Sharpe CI high"])
+    assert view.model.index(row, ci_column).data(SORT_ROLE) == gru["Sharpe CI low"]  # sorted by its lower end
+    assert view.model.frame.at[row, "DM p vs naive"] == gru["DM p vs naive"]
+
+
+def test_the_heatmap_greys_cells_without_evidence_of_skill(compare_view, backtest):
+    from engine.significance import SIGNIFICANCE_LEVEL
+
+    view = compare_view
+    metrics = backtest.result.metrics.copy()
+    skilled = (metrics["model"] == "gru") & (metrics["horizon"] == 1)
+    metrics.loc[skilled, "DM p vs naive"] = SIGNIFICANCE_LEVEL / 10  # the engine's verdict: gru beats no change
+    result = replace(backtest.result, metrics=metrics)
+    view.add_run("run 1", backtest.config, result)
+    view.metric_box.setCurrentText("Sharpe Ratio")
+    columns = [view.heatmap.horizontalHeaderItem(c).toolTip() for c in range(view.heatmap.columnCount())]
+    cells = {m: view.heatmap.item(0, columns.index(m)) for m in ("gru", "mlp", "Buy & Hold")}
+    before = {m: cell.background().color().name() for m, cell in cells.items()}
+    assert view.grey_box.isEnabled() and not view.grey_box.isChecked()
+    assert view.grey_box.text() == f"Grey out p > {SIGNIFICANCE_LEVEL:g}"
+
+    view.grey_box.setChecked(True)
+    after = {m: view.heatmap.item(0, columns.index(m)).background().color().name() for m in cells}
+    assert after["gru"] == before["gru"] and after["Buy & Hold"] == before["Buy & Hold"]  # no p-value: kept
+    assert after["mlp"] != before["mlp"]
+    assert view.heatmap.item(0, columns.index("mlp")).foreground().color().name() == view._theme.muted
+    assert "grey: no evidence of skill" in view.heat_hint.text()
+    assert _verdict(result, "SP500", "mlp", 1)["text"] in view.heatmap.item(0, columns.index("mlp")).toolTip()
+
+    view.grey_box.setChecked(False)
+    assert view.heatmap.item(0, columns.index("mlp")).background().color().name() == before["mlp"]
+
+
+def test_seed_rows_show_the_deflated_sharpe_with_every_model_and_seed_a_trial(compare_view, backtest,
+                                                                              backtest_seed_1):
+    from engine.skill import run_stats_over_seeds
+    from gui.views.metric_rules import format_metric
+
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    view.add_run("run 2", backtest_seed_1.config, backtest_seed_1.result)
+    expected = run_stats_over_seeds({0: backtest.result, 1: backtest_seed_1.result}, target="log_return",
+                                    repetitions=backtest.config.trading.bootstrap_repetitions)
+    frame, dsr = view.model.frame, COLUMNS.index("DSR")
+    for horizon in (1, 5):
+        want = expected[expected["horizon"] == horizon].iloc[0]
+        assert want["trials"] == 6  # gru, mlp and the linear baseline, twice
+        rows = frame.index[(frame["kind"] == "seeds") & (frame["Horizon"] == horizon)]
+        assert len(rows) == 3
+        for row in rows:
+            assert frame.at[row, "DSR"] == pytest.approx(want["DSR"])
+            assert view.model.index(row, dsr).data() == format_metric("DSR", want["DSR"])
+            tooltip = view.model.index(row, dsr).data(Qt.ItemDataRole.ToolTipRole)
+            assert "Best of 6 trials" in tooltip and want["best model"] in tooltip
+            # A mean of p-values is no p-value, nor is a mean of interval ends an interval.
+            assert view.model.index(row, COLUMNS.index("DM p vs naive")).data() == "—"
+            assert view.model.index(row, COLUMNS.index("Sharpe CI")).data() == "—"
+    # A single run's rows carry that run's own figure; the baselines that are no trial carry none.
+    stats = backtest.result.run_stats
+    mine = frame[(frame["Run"] == "run 1") & (frame["Horizon"] == 1)].set_index("Model")["DSR"]
+    assert mine["gru"] == pytest.approx(stats.loc[stats["horizon"] == 1, "DSR"].iloc[0])
+    assert np.isnan(mine["Buy & Hold"]) and np.isnan(mine["Naive (no change)"])
+
+
+def _store_as_before_the_skill_tests(store, path, bt: Backtest) -> int:
+    """Store a run as versions before the significance tests did: no skill columns and no run_stats table."""
+    import sqlite3
+
+    from gui.views.metric_rules import MEANING, P_VALUES
+
+    metrics = bt.result.metrics
+    old = replace(bt.result, metrics=metrics.drop(columns=[c for c in metrics if c in P_VALUES or c in MEANING]))
+    run_id = store.save(bt.config, old, fingerprint="f")
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM tables WHERE run_id = ? AND name = 'run_stats'", (run_id,))
+    connection.close()
+    return run_id
+
+
+def test_runs_stored_before_the_skill_tests_open_without_them(compare_view, backtest_view, backtest,
+                                                               backtest_seed_1, tmp_path):
+    from engine.store import RunStore
+
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        ids = [_store_as_before_the_skill_tests(store, path, bt) for bt in (backtest, backtest_seed_1)]
+    with RunStore(path) as store:
+        assert compare_view.load_store(store) == 2
+        old = store.load(ids[0])
+    assert "DM p vs naive" not in old.result.metrics and old.result.run_stats.empty
+    frame = compare_view.model.frame
+    assert (frame["kind"] == "seeds").any() and frame["DSR"].isna().all()
+    shown = {compare_view.proxy.index(r, COLUMNS.index(c)).data() for r in range(compare_view.proxy.rowCount())
+             for c in ("DM p vs naive", "Sharpe CI", "DSR")}
+    assert shown == {"—"}
+    assert not compare_view.grey_box.isEnabled()
+
+    backtest_view.show_run(old.config, old.result, backtest.bars)
+    assert "Skill vs naive" not in _table_rows(backtest_view) and not backtest_view.verdict.isVisible()
+    assert backtest_view.metrics_table.rowCount() > 0

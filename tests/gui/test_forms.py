@@ -92,3 +92,17 @@ def test_every_field_has_help_that_says_where_it_acts(qtbot):
     assert "early-stopping share" in helps["val_fraction"]
     assert "not the Validation share" in helps["wf_early_stop_fraction"]
     assert "(1 + rate)^(1 / periods a year) − 1" in helps["risk_free_rate"]
+
+
+def test_the_bootstrap_resamples_reach_the_trading_config_and_the_engine_guards_them(qtbot):
+    from engine.trading import TradingConfig
+
+    panel = RunPanel()
+    qtbot.addWidget(panel)
+    assert panel.trading_config().bootstrap_repetitions == TradingConfig().bootstrap_repetitions == 1000
+    panel.set_value("bootstrap_repetitions", 250)
+    assert panel.errors() == [] and panel.trading_config().bootstrap_repetitions == 250
+    panel.set_value("bootstrap_repetitions", 5)
+    assert _engine_message(TradingConfig, bootstrap_repetitions=5) in panel.errors()
+    help_text = panel.field("bootstrap_repetitions").property("helpText")
+    assert "slower but steadier" in help_text and "1000, the default" in help_text
