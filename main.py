@@ -167,11 +167,10 @@ def _write_seed_summaries(results: dict, config, out: Path) -> None:
 
 
 def _print_run_stats(stats) -> None:
+    from engine.metric_rules import run_stats_line
+
     for row in stats.to_dict("records"):
-        print(f"run: {row['ticker']}, horizon {row['horizon']}: best {row['best model']} (Sharpe "
-              f"{row['Sharpe Ratio of best']:.2f}), Deflated Sharpe {row['DSR']:.2f} over {row['trials']} trials "
-              f"({row['effective trials']:.1f} effective); SPA p vs naive {row['SPA p vs naive']:.2f}, vs buy & hold "
-              f"{row['SPA p vs buy & hold']:.2f}")
+        print(f"run: {row['ticker']}, horizon {row['horizon']}: {run_stats_line(row)}")
 
 
 def _print_fold(event) -> None:
