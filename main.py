@@ -139,7 +139,7 @@ def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
         if stored.run_id is not None:
             print(f"stored as run {stored.run_id} in {default_store_path()}")
         for warning in run.result.warnings:
-            print(f"warning: {warning}")
+            print(f"warning: {warning.text}")
         _print_leaderboard(run.result.metrics)
         for line in run.result.verdicts:
             print(f"verdict: {line['text']} ({line['ticker']}, horizon {line['horizon']})")

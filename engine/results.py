@@ -36,13 +36,33 @@ PREDICTION_COLUMNS = ["date", "target_date", "realized_date", "ticker", "model",
 
 
 @dataclass(frozen=True)
+class ResultWarning:
+    """Something a result's numbers do not show by themselves, for one ticker × model × horizon."""
+
+    ticker: str
+    model: str
+    horizon: int
+    kind: str  # "lagged_copy" (a price target copying the last close) or "no_skill" (a return target no better
+    #            than no change); "note" for a warning stored by an older version, whose cell is unknown
+    text: str
+
+    def is_for(self, ticker: str, model: str, horizon: int) -> bool:
+        return (self.ticker, self.model, self.horizon) == (ticker, model, horizon)
+
+    @classmethod
+    def from_stored(cls, stored) -> ResultWarning:
+        """A warning as the run store keeps it: a dict of the fields, or an older version's bare sentence."""
+        return cls(**stored) if isinstance(stored, dict) else cls("", "", 0, "note", str(stored))
+
+
+@dataclass(frozen=True)
 class BacktestResult:
     predictions: pd.DataFrame  # PREDICTION_COLUMNS: one row per decision bar × ticker × model × horizon
     metrics: pd.DataFrame  # one row per ticker × model × horizon, baselines included
     equity: pd.DataFrame  # per period: ticker, model, horizon, position, strategy_return, equity, drawdown, ...
     trades: pd.DataFrame  # per trade: ticker, model, horizon, entry/exit time and price, return, bars
     folds: tuple[Fold, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[ResultWarning, ...]
     conventions: str
     run_stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RUN_STATS_COLUMNS))
 
@@ -150,7 +170,7 @@ def _forecast_scores(group: pd.DataFrame, target: str) -> dict[str, float]:
                             predicted_price=target_to_price(target, predicted, reference))
 
 
-def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys: Mapping) -> str | None:
+def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys: Mapping) -> ResultWarning | None:
     """The classic failure: a predicted price line that hugs the actual one only because it copies the last close."""
     if target == "direction":
         return None
@@ -158,13 +178,16 @@ def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys
     skill = scores["Theil's U"]
     if copies_last_close < LAGGED_COPY_CORRELATION or skill < LAGGED_COPY_SKILL:
         return None
+    cell = (keys["ticker"], keys["model"], int(keys["horizon"]))
     where = f"{keys['model']} on {keys['ticker']} (horizon {keys['horizon']})"
     if target == "close":
-        return (f"{where}: the predictions are little more than a lagged copy of the last price (correlation with "
-                f"the last close {copies_last_close:.3f}, Theil's U {skill:.3f} — no better than predicting no change).")
+        return ResultWarning(*cell, "lagged_copy", (
+            f"{where}: the predictions are little more than a lagged copy of the last price (correlation with the "
+            f"last close {copies_last_close:.3f}, Theil's U {skill:.3f} — no better than predicting no change)."))
     # A predicted return becomes a price from the last close, so the correlation alone says nothing here.
-    return (f"{where}: no better than predicting no change (Theil's U {skill:.3f}); its predicted price line "
-            "follows the actual one only because every forecast starts from the last close.")
+    return ResultWarning(*cell, "no_skill", (
+        f"{where}: no better than predicting no change (Theil's U {skill:.3f}); its predicted price line follows "
+        "the actual one only because every forecast starts from the last close."))
 
 
 def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig, seed: int

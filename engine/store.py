@@ -25,7 +25,7 @@ import torch
 
 from engine.folds import Fold
 from engine.errors import WorkbenchError
-from engine.results import BacktestResult
+from engine.results import BacktestResult, ResultWarning
 from engine.runs import RUN_CONFIG_VERSION, RunConfig
 
 SCHEMA_VERSION = 1
@@ -129,7 +129,7 @@ class RunStore:
                     "INSERT INTO runs (created, name, config, seed, data_fingerprint, folds, warnings, conventions) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (created, label, config.to_json(), config.training.seed, fingerprint, folds,
-                     json.dumps(list(result.warnings)), result.conventions))
+                     json.dumps([asdict(warning) for warning in result.warnings]), result.conventions))
                 run_id = cursor.lastrowid
                 self._connection.executemany(
                     "INSERT INTO tables VALUES (?, ?, ?)",
@@ -168,7 +168,8 @@ class RunStore:
         try:
             frames = {table: _blob_to_frame(tables[table]) for table in _TABLES if table in tables}
             result = BacktestResult(**frames, folds=tuple(_fold_from_dict(f) for f in json.loads(folds)),
-                                    warnings=tuple(json.loads(warnings)), conventions=conventions)
+                                    warnings=tuple(ResultWarning.from_stored(w) for w in json.loads(warnings)),
+                                    conventions=conventions)
             config = RunConfig.from_json(config_json)
             version = json.loads(config_json)["version"]
         except (OSError, EOFError, ValueError, KeyError, TypeError, WorkbenchError) as error:

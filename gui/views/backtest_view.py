@@ -124,7 +124,7 @@ class BacktestView(QWidget):
         self._tickers: list[str] = []
         self._close: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # ticker → (seconds, close)
         self._bars: dict[str, pd.DataFrame] = {}
-        self._warnings: tuple[str, ...] = ()
+        self._warnings: tuple = ()  # engine.results.ResultWarning
         self._traces: dict[Key, _EquityTrace] = {}
         self._live: dict[tuple[str, str], list[pd.DataFrame]] = {}  # FoldDone predictions so far
         self._predicted: dict[Key, tuple[np.ndarray, np.ndarray]] = {}  # target-date seconds, predicted price
@@ -799,13 +799,13 @@ class BacktestView(QWidget):
             self.warning_banner.hide()
             return
         ticker, model, horizon = self._selection()
-        mine = [w for w in warnings if w.startswith(f"{model} on {ticker} (horizon {horizon})")]
+        mine = [w for w in warnings if w.is_for(ticker, model, horizon)]
         others = [w for w in warnings if w not in mine]
         shown = list(warnings) if self.warning_more.isChecked() else mine
         head = (f"<b>{len(warnings)} warning{'s' if len(warnings) > 1 else ''}</b> from the backtest"
                 + (" — this selection:" if mine and not self.warning_more.isChecked() else
                    f" (none for {html.escape(model)}, {horizon}-bar)" if not self.warning_more.isChecked() else ":"))
-        items = "".join(f"<li>{html.escape(w)}</li>" for w in shown)
+        items = "".join(f"<li>{html.escape(w.text)}</li>" for w in shown)
         self.warning_label.setText(f"{head}<ul style='margin: 2px 0 0 -24px'>{items}</ul>" if items else head)
         self.warning_more.setVisible(bool(others))
         self.warning_more.setText("Show fewer" if self.warning_more.isChecked() else f"Show all {len(warnings)}")

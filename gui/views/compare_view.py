@@ -860,10 +860,10 @@ class CompareView(QWidget):
             self.run_warnings.setText("")
             self.run_warnings.setToolTip("")
             return
-        shown = "".join(f"<li>{html.escape(w)}</li>" for w in warnings[:2])
+        shown = "".join(f"<li>{html.escape(w.text)}</li>" for w in warnings[:2])
         more = (f"<li>… and {len(warnings) - 2} more (hover here, or open the run in the Backtest tab)</li>"
                 if len(warnings) > 2 else "")
-        self.run_warnings.setToolTip("\n\n".join(warnings))
+        self.run_warnings.setToolTip("\n\n".join(w.text for w in warnings))
         self.run_warnings.setText(
             f"<span style='color:{self._theme.warning}'><b>⚠ {len(warnings)} warning"
             f"{'s' if len(warnings) > 1 else ''}</b></span><ul style='margin: 2px 0 0 -24px'>{shown}{more}</ul>")

@@ -141,7 +141,9 @@ def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
                        models=(ModelConfig(arch="mlp"),), training=TrainConfig(epochs=30, device="cpu", patience=0),
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=0))
     result = run_backtest(config, {"GOOG": bars}).result
-    assert any("lagged copy of the last price" in warning for warning in result.warnings)
+    copies = [w for w in result.warnings if w.kind == "lagged_copy"]
+    assert copies and all("lagged copy of the last price" in w.text for w in copies)
+    assert any(w.is_for("GOOG", "mlp", 1) for w in copies)  # a record of its cell, not a sentence to parse
 
 
 def test_too_long_an_initial_span_is_refused(bars):
@@ -175,6 +177,7 @@ def test_a_return_forecast_no_better_than_no_change_is_called_out_without_the_la
                           "predicted": rng.normal(0, 1e-4, 250)})
     keys = {"model": "lstm", "ticker": "SP500", "horizon": 1}
     warning = _lagged_copy_warning(group, "log_return", {"Theil's U": 1.004}, keys)
-    assert warning.startswith("lstm on SP500 (horizon 1): no better than predicting no change (Theil's U 1.004)")
-    assert "lagged copy" not in warning
+    assert warning.kind == "no_skill" and warning.is_for("SP500", "lstm", 1)
+    assert warning.text.startswith("lstm on SP500 (horizon 1): no better than predicting no change (Theil's U 1.004)")
+    assert "lagged copy" not in warning.text
     assert _lagged_copy_warning(group, "log_return", {"Theil's U": 0.9}, keys) is None  # real skill: no warning

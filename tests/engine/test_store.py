@@ -181,3 +181,17 @@ def test_a_current_run_has_no_notice(tmp_path, run):
 def test_deleting_a_run_that_is_not_there_says_so(tmp_path):
     with RunStore(tmp_path / "runs.sqlite") as store, pytest.raises(WorkbenchError, match="no stored run 99"):
         store.delete(99)
+
+
+def test_warnings_come_back_as_records_and_an_older_version_s_sentences_as_notes(tmp_path, run):
+    from engine.results import ResultWarning
+
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        run_id = store.save(CONFIG, run.result, fingerprint="a")
+        assert store.load(run_id).result.warnings == run.result.warnings
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE runs SET warnings = ? WHERE id = ?", ('["mlp on GOOG (horizon 1): old text"]', run_id))
+    connection.close()
+    with RunStore(path) as store:
+        assert store.load(run_id).result.warnings == (ResultWarning("", "", 0, "note", "mlp on GOOG (horizon 1): old text"),)

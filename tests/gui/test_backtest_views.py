@@ -5,6 +5,7 @@ in memory, in a few seconds on a CPU.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def test_warnings_are_shown_in_a_banner(backtest_view, backtest):
     assert f"{len(result.warnings)} warning" in view.warning_label.text()
     view.warning_more.setChecked(True)
     for warning in result.warnings:
-        assert warning.split(":")[0] in view.warning_label.text()
+        assert html.escape(warning.text) in view.warning_label.text()
 
 
 def test_live_progress_grows_the_same_curve_objects(backtest_view, backtest):
