@@ -101,8 +101,11 @@ def evaluate(predictions: pd.DataFrame, folds: list[Fold], bars_by_ticker: Mappi
             **_sharpe_skill(simulation, per_year, trading, seed)})
         if warning := _lagged_copy_warning(group, target, scores, keys):
             warnings.append(warning)
-    metrics = adjust_for_multiple_testing(pd.DataFrame(
-        metric_rows + _baseline_rows(predictions, bars_by_ticker, target, trading, seed)))
+    baseline_rows, held = _baseline_rows(predictions, bars_by_ticker, target, trading, seed)
+    metrics = adjust_for_multiple_testing(pd.DataFrame(metric_rows + baseline_rows))
+    for keys, simulation in held:  # Buy & Hold's own curve and trade, on the dates the models traded
+        equity_frames.append(simulation.periods.rename_axis("date").reset_index().assign(**keys))
+        trade_frames.append(simulation.trades.assign(**keys))
     tables = {"predictions": pd.concat(rows, ignore_index=True)[PREDICTION_COLUMNS], "metrics": metrics,
               "equity": pd.concat(equity_frames, ignore_index=True),
               "trades": pd.concat(trade_frames, ignore_index=True)}
@@ -191,9 +194,10 @@ def _lagged_copy_warning(group: pd.DataFrame, target: str, scores: Mapping, keys
 
 
 def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, trading: TradingConfig, seed: int
-                   ) -> list[dict]:
-    """Buy-and-hold (trading) and the naive no-change forecast, on the dates the models were tested."""
-    rows = []
+                   ) -> tuple[list[dict], list[tuple[dict, Simulation]]]:
+    """Buy-and-hold (trading) and the naive no-change forecast, on the dates the models were tested; and Buy &
+    Hold's simulations with their keys (ticker, model, horizon)."""
+    rows, held_by_keys = [], []
     first_model = predictions["model"].iloc[0] if len(predictions) else None
     reference = predictions[predictions["model"] == first_model]
     for (ticker, horizon), group in reference.groupby(["ticker", "horizon"], sort=False):
@@ -203,6 +207,7 @@ def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, tradi
         held = simulate(bars, always_long, TradingConfig(cost_bps=0, slippage_bps=0, execution=trading.execution,
                                                          initial_capital=trading.initial_capital))
         keys = {"ticker": ticker, "horizon": horizon}
+        held_by_keys.append(({**keys, "model": BUY_AND_HOLD}, held))
         per_year = periods_per_year(bars.index)
         rows.append({**keys, "model": BUY_AND_HOLD,
                      **trading_metrics(held, periods_per_year=per_year, risk_free_rate=trading.risk_free_rate,
@@ -211,7 +216,7 @@ def _baseline_rows(predictions: pd.DataFrame, bars_by_ticker, target: str, tradi
         if target != "direction":
             naive = group.assign(predicted=no_change_forecast(target, group["reference_close"].to_numpy(), 1).ravel())
             rows.append({**keys, "model": NAIVE, **_forecast_scores(naive, target)})
-    return rows
+    return rows, held_by_keys
 
 
 def _conventions(trading: TradingConfig, bars_by_ticker: Mapping[str, pd.DataFrame]) -> str:

@@ -113,3 +113,10 @@ def test_run_stats_are_exported(result, tmp_path):
     export_csv(result, tmp_path)
     exported = pd.read_csv(tmp_path / "run_stats.csv")
     assert list(exported.columns) == RUN_STATS_COLUMNS and exported["best model"].iloc[0] == "oracle"
+
+
+def test_buy_and_hold_has_its_own_equity_rows_over_the_dates_the_models_traded(result):
+    equity = result.equity.set_index(["model", "date"])
+    held, oracle = equity.loc[BUY_AND_HOLD], equity.loc["oracle"]
+    np.testing.assert_allclose(held["equity"], oracle["benchmark_equity"], rtol=1e-12)
+    assert list(held.index) == list(oracle.index) and (result.trades["model"] == BUY_AND_HOLD).sum() == 1
