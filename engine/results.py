@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,7 @@ class BacktestResult:
     conventions: str
     run_stats: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RUN_STATS_COLUMNS))
 
-    @property
+    @cached_property
     def verdicts(self) -> list[dict]:
         """A plain-language line per model cell (ticker, model, horizon, text, significant), from its metrics."""
         return verdicts(self.metrics) if len(self.metrics) else []
