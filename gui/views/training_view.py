@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -27,10 +26,11 @@ from engine.estimate import BacktestProgress, TimeEstimate
 from gui.events import ModelEvaluated, ModelEvent, WindowsReady
 from gui.format import count, duration, number
 from gui.theme import DARK, Theme, style_plot
+from gui.views.loss_curves import EpochAxis, LossTrace
+from gui.views.progress_rows import ProgressRow
 
 _REDRAW_MS = 100  # curves are redrawn at most this often, however fast epochs arrive
 _KEEP_FOLDS = 30  # a backtest keeps this many walk-forward folds' curves per model; older ones leave the plot
-_FADED_ALPHA = 0.3  # earlier folds' curves: see-through and thin, under the current fold's
 _FIXED_COLUMNS = ("Run · model", "Outcome", "Epochs", "Best epoch", "Best loss")
 
 
@@ -50,166 +50,6 @@ def _outcome_words(ended, *, detailed: bool = False) -> str:
     return f"{words} after {count(ended.epochs_run, 'epoch')} · {kept}"
 
 
-class _Trace:
-    """One model's curves and markers (of one fold, in a backtest): created once, then refilled with setData."""
-
-    def __init__(self, plot: pg.PlotItem, label: str):
-        self.label = label
-        self.fold: tuple[str, int] | None = None  # (ticker, fold index) whose training this trace draws
-        self.name = label  # in the legend
-        self.faded = False
-        self.train = pg.PlotDataItem(name=label, connect="finite")
-        self.val = pg.PlotDataItem(connect="finite")
-        self.lr_cuts = pg.PlotDataItem(pen=None, symbol="t", symbolSize=11)
-        self.best = pg.PlotDataItem(pen=None, symbol="star", symbolSize=17)
-        for item in (self.train, self.val, self.lr_cuts, self.best):
-            plot.addItem(item)
-        self._epochs = np.empty(64)
-        self._losses = np.empty((64, 2))  # train, validation (NaN without a validation split)
-        self._n = 0
-        self._cuts: list[tuple[int, float]] = []
-        self._best: tuple[int, float] | None = None
-
-    def reset(self) -> None:
-        self._n = 0
-        self._cuts.clear()
-        self._best = None
-        self.draw()
-
-    def add(self, report) -> None:
-        if self._n == len(self._epochs):
-            self._epochs = np.resize(self._epochs, 2 * self._n)
-            self._losses = np.resize(self._losses, (2 * self._n, 2))
-        val = math.nan if report.val_loss is None else report.val_loss
-        self._epochs[self._n] = report.epoch
-        self._losses[self._n] = report.train_loss, val
-        self._n += 1
-        if report.lr_reduced:
-            self._cuts.append((report.epoch, val if math.isfinite(val) else report.train_loss))
-        if report.best_epoch >= 1:
-            self.set_best(report.best_epoch, None)
-
-    def set_best(self, epoch: int, loss: float | None) -> None:
-        """Mark the epoch whose weights are kept, on the curve the trainer monitors."""
-        rows = np.flatnonzero(self._epochs[:self._n] == epoch)
-        if loss is None and len(rows):
-            train, val = self._losses[rows[0]]
-            loss = val if math.isfinite(val) else train
-        self._best = None if loss is None or epoch < 1 or not math.isfinite(loss) else (epoch, loss)
-
-    @property
-    def points(self) -> int:
-        return self._n
-
-    def extent(self, log: bool) -> tuple[float, float, float] | None:
-        """(last epoch, lowest, highest loss) drawn; log10 of the losses on a log axis."""
-        if not self._n:
-            return None
-        losses = self._losses[:self._n].ravel()
-        losses = losses[np.isfinite(losses) & (losses > 0)] if log else losses[np.isfinite(losses)]
-        if not len(losses):
-            return None
-        low, high = float(losses.min()), float(losses.max())
-        if log:
-            low, high = math.log10(low), math.log10(high)
-        return float(self._epochs[self._n - 1]), low, high
-
-    def draw(self) -> None:
-        n = self._n
-        for item, column in ((self.train, 0), (self.val, 1)):
-            losses = self._losses[:n, column]
-            lone = n == 1 and math.isfinite(losses[0])  # a single epoch draws no line: show it as a dot
-            item.setData(self._epochs[:n], losses, symbol="o" if lone else None)
-        self.lr_cuts.setData([e for e, _ in self._cuts], [v for _, v in self._cuts])
-        self.best.setData(*(([self._best[0]], [self._best[1]]) if self._best else ([], [])))
-
-    def set_colour(self, colour: str, theme: Theme) -> None:
-        line = pg.mkColor(colour)
-        if self.faded:
-            line.setAlphaF(_FADED_ALPHA)
-        width = 1 if self.faded else 2
-        self.train.setPen(pg.mkPen(line, width=width))
-        self.val.setPen(pg.mkPen(line, width=width, style=Qt.PenStyle.DashLine))
-        for item in (self.train, self.val):
-            item.setSymbolBrush(pg.mkBrush(line))
-            item.setSymbolPen(pg.mkPen(line))
-            item.setSymbolSize(7)
-        self.lr_cuts.setSymbolBrush(pg.mkBrush(colour))
-        self.lr_cuts.setSymbolPen(pg.mkPen(theme.plot_bg))
-        self.best.setSymbolBrush(pg.mkBrush(theme.warning))
-        self.best.setSymbolPen(pg.mkPen(colour, width=1.5))
-
-    def set_visible(self, visible: bool) -> None:
-        for item in (self.train, self.val, self.lr_cuts, self.best):
-            item.setVisible(visible)
-
-    def fade(self, colour: str, theme: Theme) -> None:
-        """An earlier fold: drawn once more, faded, under every current curve, without its markers."""
-        self.draw()
-        self.faded = True
-        self.set_colour(colour, theme)
-        for item in (self.train, self.val):
-            item.setZValue(-1)
-        self.lr_cuts.setVisible(False)
-        self.best.setVisible(False)
-
-    def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.train, self.val, self.lr_cuts, self.best):
-            plot.removeItem(item)
-
-
-class _EpochAxis(pg.AxisItem):
-    """Epochs are whole numbers: ticks fall on them only, never at 1.5."""
-
-    def tickValues(self, minVal, maxVal, size):  # pyqtgraph names it so
-        levels, shown = [], set()
-        for spacing, values in super().tickValues(minVal, maxVal, size):
-            whole = [v for v in values if float(v).is_integer() and v not in shown]
-            shown.update(whole)
-            if whole:
-                levels.append((max(spacing, 1.0), whole))
-        return levels
-
-
-class _ProgressRow:
-    def __init__(self, grid: QGridLayout, row: int, label: str):
-        self.label = label
-        self.name = QLabel(label)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setValue(0)
-        self.bar.setFormat("%p%")
-        self.status = QLabel("waiting")
-        self.status.setProperty("role", "muted")
-        self.status.setMinimumWidth(320)
-        grid.addWidget(self.name, row, 0)
-        grid.addWidget(self.bar, row, 1)
-        grid.addWidget(self.status, row, 2)
-        self.estimate_s: float | None = None
-        self.restart()
-
-    def restart(self) -> None:
-        """Forget the timing of the fit that ended: the next one (a new walk-forward fold) starts from zero."""
-        self.started: float | None = None
-        self.last_report = None
-        self.report_time = 0.0
-        self.ended = None
-
-    def remove(self) -> None:
-        for widget in (self.name, self.bar, self.status):
-            widget.setParent(None)
-            widget.deleteLater()
-
-    def remaining_s(self, now: float) -> float | None:
-        if self.ended is not None:
-            return 0.0
-        if self.last_report is not None:
-            return max(0.0, self.last_report.eta_s - (now - self.report_time))
-        if self.estimate_s is None:
-            return None
-        return self.estimate_s if self.started is None else max(0.0, self.estimate_s - (now - self.started))
-
-
 class TrainingView(QWidget):
     title = "Training"
     _HINT = "solid: training loss · dashed: validation loss · ▼ learning-rate cut · ★ best epoch (weights kept)"
@@ -217,9 +57,9 @@ class TrainingView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._theme = DARK
-        self._traces: dict[str, _Trace] = {}  # each model's current curves (of its current fold, in a backtest)
-        self._earlier: dict[str, list[_Trace]] = {}  # a backtest's earlier folds per model, oldest first, faded
-        self._rows: dict[str, _ProgressRow] = {}
+        self._traces: dict[str, LossTrace] = {}  # each model's current curves (of its current fold, in a backtest)
+        self._earlier: dict[str, list[LossTrace]] = {}  # a backtest's earlier folds per model, oldest first, faded
+        self._rows: dict[str, ProgressRow] = {}
         self._dirty: set[str] = set()
         self._run = 0
         self._max_epochs = 0
@@ -250,7 +90,7 @@ class TrainingView(QWidget):
         header.addWidget(self.estimate, 2, 0, 1, 3)
         header.setColumnStretch(0, 1)
 
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": _EpochAxis("bottom")})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
         self.plot = fast_plot(self.plot_widget.getPlotItem())
         self.plot.setLabel("bottom", "Epoch")
         self.plot.setLabel("left", "Loss")
@@ -318,14 +158,14 @@ class TrainingView(QWidget):
         self._clock.timeout.connect(self._tick)
 
     # --- queries used by the window and the tests -------------------------------------------------
-    def trace(self, label: str) -> _Trace:
+    def trace(self, label: str) -> LossTrace:
         return self._traces[label]
 
-    def fold_traces(self, label: str) -> list[_Trace]:
+    def fold_traces(self, label: str) -> list[LossTrace]:
         """A model's curves per fold in a backtest, oldest first, the current fold last."""
         return [*self._earlier.get(label, ()), self._traces[label]]
 
-    def curve_points(self, label: str, trace: _Trace | None = None) -> tuple[int, int]:
+    def curve_points(self, label: str, trace: LossTrace | None = None) -> tuple[int, int]:
         """Points drawn on the (training, validation) curves of a model (of its current fold, in a backtest)."""
         trace = self._traces[label] if trace is None else trace
         train_y, val_y = trace.train.yData, trace.val.yData
@@ -352,7 +192,7 @@ class TrainingView(QWidget):
             self._traces[label].set_visible(False)
         for i, label in enumerate(labels):
             if label not in self._traces:
-                self._traces[label] = _Trace(self.plot, label)
+                self._traces[label] = LossTrace(self.plot, label)
             trace = self._traces[label]
             trace.set_visible(True)
             trace.fold, trace.name = None, label
@@ -362,7 +202,7 @@ class TrainingView(QWidget):
         self.follow()
         for row in self._rows.values():
             row.remove()
-        self._rows = {label: _ProgressRow(self._grid, i, label)
+        self._rows = {label: ProgressRow(self._grid, i, label)
                       for i, label in enumerate(labels)}
         for i, row in enumerate(self._rows.values()):
             row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
@@ -424,7 +264,7 @@ class TrainingView(QWidget):
             earlier.append(trace)
             while len(earlier) >= _KEEP_FOLDS:
                 earlier.pop(0).remove(self.plot)
-            trace = self._traces[label] = _Trace(self.plot, label)
+            trace = self._traces[label] = LossTrace(self.plot, label)
             trace.set_colour(colour, self._theme)
         ticker, index = fold
         where = f"{ticker} fold" if self._series > 1 else "fold"
