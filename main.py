@@ -230,13 +230,14 @@ def _run_config(args: argparse.Namespace):
     from engine.fit_config import TrainConfig
     from engine.runs import RunConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
+    from models import DEFAULT_ARCH, fields_of, model_config_for
 
     split = {name: value for name in ("val_fraction", "test_fraction") if (value := getattr(args, name)) is not None}
     windows = WindowConfig(features=tuple(args.features.split(",")), target=args.target,
                            horizons=_horizons(args.horizons), window=args.window, scaler=args.scaler, **split)
-    models = tuple(ModelConfig(arch=arch, hidden_size=args.hidden_size, num_layers=args.layers, dropout=args.dropout)
-                   for arch in dict.fromkeys(args.arch or [ModelConfig.arch]))
+    shared = {name: getattr(args, name) for name in _SHARED_MODEL_OPTIONS}
+    models = tuple(model_config_for(arch, **fields_of(arch, shared))
+                   for arch in dict.fromkeys(args.arch or [DEFAULT_ARCH]))
     training = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
                            epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
     if not hasattr(args, "initial_train"):
@@ -376,9 +377,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     from engine.features import FEATURES, TARGETS
     from engine.fit_config import TrainConfig
     from engine.windows import WindowConfig
-    from models import ARCHITECTURES, ModelConfig
+    from models import ARCHITECTURES, DEFAULT_ARCH
 
-    windows, model, training = WindowConfig(), ModelConfig(), TrainConfig()
+    windows, training = WindowConfig(), TrainConfig()
     group = parser.add_argument_group("windows")
     group.add_argument("--features", default=",".join(windows.features),
                        help=f"comma-separated, from {', '.join(FEATURES)} (default %(default)s)")
@@ -396,13 +397,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                        "fitted on the training bars only (default %(default)s)")
     group = parser.add_argument_group("model")
     group.add_argument("--arch", action="append", choices=ARCHITECTURES, help=f"architecture, repeatable (default "
-                       f"{model.arch})")
-    group.add_argument("--hidden-size", type=int, default=model.hidden_size, help="units in each recurrent layer "
-                       "of rnn, lstm and gru (default %(default)s)")
-    group.add_argument("--layers", type=int, default=model.num_layers, help="stacked recurrent layers of "
-                       "rnn, lstm and gru (default %(default)s)")
-    group.add_argument("--dropout", type=float, default=model.dropout, help="fraction zeroed between layers while "
-                       "training (default %(default)s)")
+                       f"{DEFAULT_ARCH})")
+    for name, (flag, text) in _SHARED_MODEL_OPTIONS.items():
+        users = [arch for arch, entry in ARCHITECTURES.items() if name in entry.config.settings()]
+        spec = ARCHITECTURES[users[0]].config.settings()[name]
+        group.add_argument(flag, dest=name, metavar=flag[2:].upper().replace("-", "_"), type=spec.hint,
+                           default=spec.default, help=f"{text}; for {', '.join(users)}, ignored by the others "
+                           "(default %(default)s)")
     group = parser.add_argument_group("training")
     group.add_argument("--epochs", type=int, default=training.epochs, help="most epochs to train "
                        "(default %(default)s)")
@@ -419,6 +420,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                        "train: auto picks a GPU when there is one (default %(default)s)")
     group.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s: small "
                        "models train fastest on one, and a busy machine cannot stall it)")
+
+
+# Model fields one option sets for every --arch that has them: field -> (flag, what it is).
+_SHARED_MODEL_OPTIONS = {"hidden_size": ("--hidden-size", "units in each recurrent layer"),
+                         "num_layers": ("--layers", "stacked recurrent layers"),
+                         "dropout": ("--dropout", "fraction zeroed between layers while training")}
 
 
 def _choices(config, name: str) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ from engine.results import NAIVE, evaluate  # noqa: E402
 from engine.trading import TradingConfig  # noqa: E402
 from engine.train import train_model  # noqa: E402
 from engine.windows import WindowConfig, build_windows  # noqa: E402
-from models import ARCHITECTURES, ModelConfig  # noqa: E402
+from models import ARCHITECTURES, ModelConfig, fields_of, model_config_for  # noqa: E402
 
 TICKER = "SP500"
 START, END = "2009-01-01", "2018-12-31"  # ten years of daily bars
@@ -106,8 +106,9 @@ def main() -> None:
 
     rows = []
     for i, arch in enumerate(archs):
-        model_config = ModelConfig(arch=arch, hidden_size=args.hidden, hidden_layers=(args.hidden, args.hidden // 2),
-                                   channels=(args.hidden, args.hidden))
+        sizes = dict(hidden_size=args.hidden, hidden_layers=(args.hidden, args.hidden // 2),
+                     channels=(args.hidden, args.hidden))
+        model_config = model_config_for(arch, **fields_of(arch, sizes))
         walks: dict[str, list[Walk]] = {"cold": [], "warm": []}
         for repeat in range(args.repeats):
             order = ["cold", "warm"] if (i + repeat) % 2 == 0 else ["warm", "cold"]
@@ -144,7 +145,7 @@ def _scores(walked: WalkForward, bars: pd.DataFrame, label: str) -> tuple[pd.Ser
 def _warm_up(bars: pd.DataFrame) -> None:
     """One untimed fit: the first optimiser built in a process imports torch._dynamo (about 1.5 s)."""
     data = build_windows({TICKER: bars}, WINDOWS)
-    train_model(ModelConfig(arch="mlp"), data.train.x, data.train.y, data.val.x, data.val.y,
+    train_model(model_config_for("mlp"), data.train.x, data.train.y, data.val.x, data.val.y,
                 TrainConfig(epochs=1, device="cpu"))
 
 

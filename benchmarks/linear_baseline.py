@@ -5,7 +5,7 @@ after 945 bars and retrains every 63 on an expanding span (25 folds), predicting
 return (horizon 1); windows, scalers and the early-stopping share are the app's defaults. Every
 row uses the same folds, windows, targets and scalers:
 
-  before      ModelConfig(arch="linear") trained in each fold with TrainConfig(epochs=--epochs),
+  before      model_config_for("linear") trained in each fold with TrainConfig(epochs=--epochs),
               otherwise the app's training defaults (Adam 1e-3, batch 64, warm start): the
               baseline as it was, trained with the run's own settings
   after       the fitted baseline, engine.backtest.LinearBaselineFitter (ridge, α chosen on
@@ -39,7 +39,7 @@ from engine.data import load_sample  # noqa: E402
 from engine.fit_config import TrainConfig, WalkForwardConfig  # noqa: E402
 from engine.folds import fold_spans  # noqa: E402
 from engine.windows import WindowConfig, window_series  # noqa: E402
-from models import ModelConfig  # noqa: E402
+from models import model_config_for  # noqa: E402
 
 TICKER, START = "SP500", "2009-01-01"
 WINDOWS = WindowConfig()  # the app's default: log_return target, horizon 1, window 30, four features
@@ -62,7 +62,7 @@ def main() -> None:
     print(f"{'forecast':38} {'Theil U':>8} {'RMSE':>9} {'wall s':>7}")
     for seed in range(args.seeds):
         training = TrainConfig(epochs=args.epochs, seed=seed, device="cpu")
-        fit = NetworkFitter(ModelConfig(arch="linear"), training, SCHEDULE, classification=False)
+        fit = NetworkFitter(model_config_for("linear"), training, SCHEDULE, classification=False)
         _report(f"before: linear net, {args.epochs} epochs, seed {seed}", *_timed(lambda: _walk(bars, fit)))
     _report("after: fitted baseline (ridge)", *_timed(lambda: _walk(bars, LinearBaselineFitter(False))))
     _report("OLS, training samples (numpy)", *_timed(lambda: _ols(bars, with_val=False)))

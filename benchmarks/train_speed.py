@@ -50,7 +50,7 @@ from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig
 from engine.train import EpochReport, train_model
 from engine.windows import WindowConfig, build_windows
-from models import ARCHITECTURES, ModelConfig
+from models import ARCHITECTURES, ModelConfig, fields_of, model_config_for
 from models.registry import build_model
 
 N_TRAIN = 2460
@@ -114,7 +114,7 @@ def main() -> None:
 
     results = []
     for arch in archs:
-        model_config = ModelConfig(arch=arch)
+        model_config = model_config_for(arch)
         warm_up = _fit_engine(model_config, data, device, 2)  # untimed: first-use costs, and the epoch time
         epochs = max(args.epochs, min(MAX_EPOCHS, math.ceil(MIN_FIT_S / warm_up.epoch_s[0]) + 1))
         engine: list[Fit] = []
@@ -134,7 +134,8 @@ def main() -> None:
         print(f"\nCaptured vs eager engine on CUDA (dropout 0, {args.epochs} epochs): "
               f"max relative difference of the per-epoch train/val losses, tolerance {LOSS_RTOL:g}")
         for arch in archs:
-            line, ok = _compare_paths(ModelConfig(arch=arch, dropout=0.0), data, device, args.epochs)
+            without_dropout = model_config_for(arch, **fields_of(arch, {"dropout": 0.0}))
+            line, ok = _compare_paths(without_dropout, data, device, args.epochs)
             results.append(ok)
             print(line, flush=True)
 
@@ -252,7 +253,7 @@ def _row(arch: str, device: torch.device, data: Data, epochs: int, engine: list[
 
 
 def _parameters(arch: str, data: Data) -> int:
-    model = build_model(ModelConfig(arch=arch), data.x.shape[1], data.x.shape[2], data.y.shape[1])
+    model = build_model(model_config_for(arch), data.x.shape[1], data.x.shape[2], data.y.shape[1])
     return sum(p.numel() for p in model.parameters())
 
 

@@ -17,7 +17,8 @@ from torch import nn
 
 from engine.errors import WorkbenchError
 from engine.files import write_all_atomically
-from models import ModelConfig
+from engine.runs import drop_other_families
+from models import ModelConfig, model_config_from_dict
 from models.registry import build_model
 
 WEIGHTS_FILE = "model.pt"
@@ -61,7 +62,7 @@ def load_model(directory: Path) -> SavedModel:
                                  f"(it holds {WEIGHTS_FILE} and {DESCRIPTION_FILE}).")
     try:
         description = json.loads(description_path.read_text(encoding="utf-8"))
-        model_config = ModelConfig.from_dict(description["model_config"])
+        model_config = model_config_from_dict(drop_other_families(description["model_config"]))
         timesteps, features = description["input_shape"]
         n_outputs, classification = int(description["n_outputs"]), bool(description["classification"])
         checksum = description["weights_sha256"]

@@ -14,11 +14,16 @@ from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.trading import TradingConfig
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import ARCHITECTURES, DEFAULT_ARCH, ModelConfig, model_config_for, model_config_from_dict
 
-RUN_CONFIG_VERSION = 2
+RUN_CONFIG_VERSION = 3
 # What changed in each version, so older stored runs still load: version -> (section, old name, new name).
 _RENAMED_IN = {2: [("walk_forward", "val_fraction", "early_stop_fraction")]}
+# Up to version 2 every model held the fields of every family; since 3 each architecture has a config of its own.
+_FLAT_MODEL_FIELDS = frozenset({"hidden_size", "num_layers", "bidirectional", "dropout", "hidden_layers",
+                                "activation", "leaky_slope", "init", "norm", "channels", "kernel_size", "dilated",
+                                "pooling"})
+_OWN_MODEL_CONFIGS_IN = 3
 
 
 def csv_series_name(path: str) -> str:
@@ -63,7 +68,7 @@ class DataConfig(DictConfig):
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     windows: WindowConfig = field(default_factory=WindowConfig)
-    models: tuple[ModelConfig, ...] = (ModelConfig(arch="lstm"),)
+    models: tuple[ModelConfig, ...] = (model_config_for(DEFAULT_ARCH),)
     training: TrainConfig = field(default_factory=TrainConfig)
     walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
     trading: TradingConfig = field(default_factory=TradingConfig)
@@ -90,7 +95,7 @@ class RunConfig:
     def from_dict(cls, data: Mapping) -> RunConfig:
         data = migrate(data)
         try:
-            models = tuple(ModelConfig.from_dict(m) for m in data["models"])
+            models = tuple(model_config_from_dict(m) for m in data["models"])
         except ValueError as error:
             raise WorkbenchError(f"Model settings: {error}") from error
         return cls(DataConfig.from_dict(data["data"]), WindowConfig.from_dict(data["windows"]), models,
@@ -106,7 +111,8 @@ class RunConfig:
 
 
 def migrate(data: Mapping) -> dict:
-    """A run configuration of any earlier version, brought to the current one (renamed fields follow)."""
+    """A run configuration of any earlier version, brought to the current one (renamed fields follow, and the
+    flat model configs of versions 1 and 2 keep only the fields of their architecture)."""
     version = data.get("version")
     if not isinstance(version, int) or not 1 <= version <= RUN_CONFIG_VERSION:
         raise WorkbenchError(f"This run configuration has version {version!r}; this app reads versions 1 to "
@@ -116,8 +122,18 @@ def migrate(data: Mapping) -> dict:
         for section, old, new in _RENAMED_IN.get(step, []):
             if old in data.get(section, {}):
                 data[section][new] = data[section].pop(old)
+    if version < _OWN_MODEL_CONFIGS_IN and isinstance(data.get("models"), list):
+        data["models"] = [drop_other_families(model) for model in data["models"]]
     data["version"] = RUN_CONFIG_VERSION
     return data
+
+
+def drop_other_families(model: Mapping) -> dict:
+    """A flat model config, as run configs up to version 2 and model files stored it, cut to its architecture's
+    fields; a current one comes back unchanged, an unknown architecture too (loading it names the known ones)."""
+    arch = ARCHITECTURES.get(model.get("arch", DEFAULT_ARCH))
+    own = arch.config.settings() if arch else _FLAT_MODEL_FIELDS
+    return {name: value for name, value in model.items() if name in own or name not in _FLAT_MODEL_FIELDS}
 
 
 def _is_iso_date(text: object) -> bool:

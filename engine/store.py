@@ -26,9 +26,10 @@ import torch
 from engine.folds import Fold
 from engine.errors import WorkbenchError
 from engine.results import BacktestResult, ResultWarning
-from engine.runs import RUN_CONFIG_VERSION, RunConfig
+from engine.runs import RunConfig
 
 SCHEMA_VERSION = 1
+_ONE_LEDGER_VERSION = 2  # the run config version that brought the one-ledger trading statistics
 _TABLES = ("predictions", "metrics", "equity", "trades", "run_stats")  # run_stats: not in runs before v2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -262,7 +263,7 @@ _FOLD_FIELDS = {f.name for f in fields(Fold)}
 
 def _older_version_notice(run_id: int, version: int) -> str | None:
     """What a run stored before the one-ledger trading statistics (config version 2) lacks, and the way out."""
-    if version >= RUN_CONFIG_VERSION:
+    if version >= _ONE_LEDGER_VERSION:
         return None
     return (f"Run {run_id} was stored by an older version of the workbench: its settings load, but its equity, "
             "trades and statistics follow the old conventions (shorts rebalanced every bar, Sharpe from the annual "

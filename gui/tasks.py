@@ -47,12 +47,12 @@ def load_engine(emit: Emit, should_stop: ShouldStop) -> EngineInfo:
     from engine.device import describe_device, resolve_device
     from engine.fit_config import TrainConfig
     from engine.train import predict, train_model
-    from models import ModelConfig
+    from models import model_config_for
 
     _leave_a_core_for_the_gui()
     device = resolve_device("auto")
     x, y = np.zeros((2, 2, 1), dtype=np.float32), np.zeros((2, 1), dtype=np.float32)
-    toy = train_model(ModelConfig(arch="linear"), x, y, x, y, TrainConfig(epochs=1, batch_size=2, device="cpu"))
+    toy = train_model(model_config_for("linear"), x, y, x, y, TrainConfig(epochs=1, batch_size=2, device="cpu"))
     predict(toy.model, x)
     return EngineInfo(device=describe_device(device))
 

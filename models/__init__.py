@@ -1,10 +1,20 @@
-"""Forecasting networks: one file per family, a name → class registry and build_model.
+"""Forecasting networks: one file per family, the torch-free catalog of their configs, a registry and build_model.
 
-The package itself exports only the torch-free part (configs, choices, help), so forms and the
-command line can describe models before torch loads; the networks are in models.registry.
+The package itself exports only the torch-free part (the catalog, configs and help), so forms and the command
+line can describe models before torch loads; the networks are in models.registry.
 """
 
-from models.config import CHOICES, LIMITS, ModelConfig
-from models.help import ARCHITECTURES, HELP
+from models.catalog import (
+    ARCHITECTURES,
+    DEFAULT_ARCH,
+    Architecture,
+    architecture,
+    fields_of,
+    model_config_for,
+    model_config_from_dict,
+)
+from models.config import ModelConfig, Setting
+from models.help import HELP
 
-__all__ = ["ARCHITECTURES", "CHOICES", "HELP", "LIMITS", "ModelConfig"]
+__all__ = ["ARCHITECTURES", "DEFAULT_ARCH", "HELP", "Architecture", "ModelConfig", "Setting", "architecture",
+           "fields_of", "model_config_for", "model_config_from_dict"]

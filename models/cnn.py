@@ -6,14 +6,14 @@ from itertools import pairwise
 
 from torch import Tensor, nn
 
-from models.config import ModelConfig, Pooling
+from models.cnn_config import CNNConfig, Pooling
 from models.layers import activation, dense_stack, norm
 
 
 class CNN(nn.Module):
     """One causal conv block per config.channels entry, pooled over time, then a dense head."""
 
-    def __init__(self, config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int):
+    def __init__(self, config: CNNConfig, n_timesteps: int, n_features: int, n_outputs: int):
         super().__init__()
         widths = (n_features, *config.channels)
         self.blocks = nn.Sequential(
@@ -34,7 +34,7 @@ class CNN(nn.Module):
 class _CausalBlock(nn.Module):
     """Causal conv → norm → activation → dropout, added to a skip path (1×1 conv if widths differ)."""
 
-    def __init__(self, c_in: int, c_out: int, dilation: int, config: ModelConfig):
+    def __init__(self, c_in: int, c_out: int, dilation: int, config: CNNConfig):
         super().__init__()
         # Left padding only, so step t never sees a step after t.
         self.pad = nn.ConstantPad1d(((config.kernel_size - 1) * dilation, 0), 0.0)

@@ -1,142 +1,190 @@
-"""ModelConfig: the architecture choices for one model, validated and JSON-friendly."""
+"""ModelConfig, the base of every architecture's config, and DenseConfig, the dense head most of them share.
+
+Each field is declared once with setting(): its default beside its help, label, limits and advice, so the checks,
+the Model panel's form and --help all read the same declaration. Nothing here imports torch.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, Mapping, get_args, get_origin, get_type_hints
+import functools
+import inspect
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import Any, ClassVar, Literal, Mapping, Self, get_args, get_origin, get_type_hints
 
 from models.errors import WorkbenchError
-from models.help import ARCHITECTURES
 
 Activation = Literal["relu", "leaky_relu", "tanh", "sigmoid", "elu", "selu"]
 Init = Literal["default", "xavier", "he", "lecun"]
 Norm = Literal["none", "batch", "layer"]
-Pooling = Literal["none", "max", "avg"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config field as the checks, the forms and --help see it."""
+
+    name: str
+    hint: Any  # the annotation: int, float, bool, a Literal or tuple[int, ...]
+    default: Any
+    help: str  # the paragraph of tooltips and the help box
+    label: str  # the form's caption
+    limits: tuple[float, float] | None = None  # inclusive range of a number, or of each entry of a tuple
+    lengths: tuple[int, int] | None = None  # inclusive range of a tuple's length
+    advice: str = ""  # what to do, ending the error message
+    active_when: tuple[str, Any] | None = None  # (field, value) without which this one has no effect
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The allowed values of a fixed-choice field; () for any other."""
+        return get_args(self.hint) if get_origin(self.hint) is Literal else ()
+
+
+def setting(default: Any, *, help: str, label: str = "", limits: tuple[float, float] | None = None,
+            lengths: tuple[int, int] | None = None, advice: str = "",
+            active_when: tuple[str, Any] | None = None) -> Any:
+    """A config field: its default and what Setting adds; label defaults to the name, capitalised."""
+    return field(default=default, metadata={"help": help, "label": label, "limits": limits, "lengths": lengths,
+                                            "advice": advice, "active_when": active_when})
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """What to build; input and output sizes come from the data, not from here."""
+    """What to build; input and output sizes come from the data, not from here.
 
-    arch: str = "lstm"  # a key of ARCHITECTURES
-    # recurrent: rnn, lstm, gru
-    hidden_size: int = 64  # units in each recurrent layer
-    num_layers: int = 2  # stacked recurrent layers
-    bidirectional: bool = False  # also read the window newest → oldest
-    # shared by every family
-    dropout: float = 0.1  # fraction zeroed between layers while training
-    hidden_layers: tuple[int, ...] = (64, 32)  # dense widths: the MLP body, the head after RNN/CNN
-    activation: Activation = "relu"
-    leaky_slope: float = 0.01  # negative-side slope of leaky_relu
-    init: Init = "xavier"  # "default" keeps torch's own initialisation
-    norm: Norm = "none"  # normalisation inside dense and conv stacks
-    # convolutional: cnn
-    channels: tuple[int, ...] = (32, 32)  # one causal conv block per entry
-    kernel_size: int = 3  # time steps each filter spans
-    dilated: bool = True  # dilations 1, 2, 4, ... (TCN-style)
-    pooling: Pooling = "none"  # "none" reads the last time step
+    Subclassed once per architecture (its `arch` is its name in models.catalog); build one by name with
+    models.model_config_for(arch, **fields).
+    """
+
+    arch: ClassVar[str]
+
+    init: Init = setting("xavier", label="Weight init", help=(
+        "How the weights are set before training starts. 'xavier' (Glorot) suits tanh and "
+        "sigmoid, 'he' (Kaiming) suits ReLU-like activations, 'lecun' suits SELU, and 'default' "
+        "keeps PyTorch's own choice. A poor start makes signals shrink or blow up as they pass "
+        "through the layers, so training stalls or diverges; for shallow models the difference "
+        "is small."
+    ))
 
     def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        """Raise WorkbenchError naming the first bad field, what it allows and what to do."""
-        for f in fields(self):
-            _check(f.name, getattr(self, f.name), _HINTS[f.name])
-        if self.arch not in ARCHITECTURES:
-            raise WorkbenchError(
-                f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}: "
-                "pick one of those"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values only, ready for json.dumps."""
-        return asdict(self)
+        if not hasattr(self, "arch"):
+            raise TypeError("ModelConfig is the base of the architectures' configs: use models.model_config_for(arch)")
+        for spec in self.settings().values():
+            _check(spec, getattr(self, spec.name))
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ModelConfig:
-        """Rebuild from to_dict() output (e.g. parsed JSON); missing keys keep their defaults."""
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(d) - set(known))
-        if unknown:
-            raise WorkbenchError(
-                f"unknown ModelConfig field(s) {', '.join(unknown)}: "
-                f"remove them or use one of {', '.join(known)}"
-            )
-        # JSON has no tuples, so the tuple fields come back as lists.
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    def settings(cls) -> dict[str, Setting]:
+        """Every field by name: the architecture's own first, then those it shares (the order of its form)."""
+        return _settings(cls)
+
+    @classmethod
+    def with_fields(cls, values: Mapping[str, Any]) -> Self:
+        """This architecture's config; a field it does not have is a WorkbenchError naming the ones it has."""
+        known = cls.settings()
+        for name in values:
+            if name not in known:
+                raise WorkbenchError(f"{cls.arch} has no field {name!r}: its fields are {', '.join(known)}; "
+                                     "remove it or choose an architecture that has it")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The architecture's name and every field, plain values only, ready for json.dumps."""
+        return {"arch": self.arch, **asdict(self)}
 
 
-_HINTS = get_type_hints(ModelConfig)
+@dataclass(frozen=True)
+class DenseConfig(ModelConfig):
+    """The dense layers every architecture but the linear one ends in (the MLP is nothing else)."""
 
-# The allowed values of each fixed-choice field (arch's are models.ARCHITECTURES).
-CHOICES: dict[str, tuple[str, ...]] = {
-    name: get_args(hint) for name, hint in _HINTS.items() if get_origin(hint) is Literal
-}
+    hidden_layers: tuple[int, ...] = setting(
+        (64, 32), label="Dense layers", limits=(1, 4096), lengths=(0, 8),
+        advice="give each dense layer a positive width, e.g. (64, 32)", help=(
+            "Widths of the dense (fully connected) layers: the whole body of the MLP, and the head "
+            "that turns RNN or CNN features into the prediction. (64, 32) means a layer of 64 units "
+            "then one of 32; an empty list goes straight to the output. Wider or more layers add "
+            "capacity and the risk of overfitting; too small limits what the model can combine."
+        ))
+    activation: Activation = setting("relu", help=(
+        "The non-linear function after each dense or conv layer; without one, stacked layers "
+        "collapse into a single linear map. 'relu' is a fast default. 'leaky_relu' keeps a small "
+        "slope for negative inputs so units cannot switch off for good. 'elu' and 'selu' are "
+        "smooth variants ('selu' pairs with 'lecun' init). 'tanh' and 'sigmoid' squash values "
+        "into a small range and can make deep stacks learn slowly (vanishing gradients)."
+    ))
+    leaky_slope: float = setting(
+        0.01, limits=(0.0, 1.0), advice="use a small slope such as 0.01",
+        active_when=("activation", "leaky_relu"), help=(
+            "Slope that 'leaky_relu' uses for negative inputs; other activations ignore it. 0 makes "
+            "it a plain ReLU, whose units can stop learning if they only ever see negative inputs. "
+            "Near 1 it is almost linear, so the layer adds little. 0.01 to 0.2 is typical."
+        ))
+    dropout: float = setting(
+        0.1, limits=(0.0, 0.9), advice="use 0 for none or a small fraction such as 0.1", help=(
+            "Fraction of units switched off at random at each training step, between layers and in "
+            "the dense head, so the network cannot lean on any single unit. It is turned off when "
+            "predicting. 0 means none; 0.1 to 0.3 is common. Too low lets a large model memorise "
+            "the training data; too high (above about 0.5) makes learning slow and noisy and the "
+            "model underfits."
+        ))
+    norm: Norm = setting("none", label="Normalisation", help=(
+        "Rescales values inside the dense and conv layers to a steady range, which often makes "
+        "training faster and more stable. 'batch' normalises across the samples of a batch: "
+        "training needs batches of 2 or more (prediction works on single samples). 'layer' "
+        "normalises within each sample and works with any batch size. 'none' is simplest and "
+        "fine for small models."
+    ))
 
-# Inclusive (lowest, highest) of each numeric field; for tuple fields, of each entry.
-LIMITS: dict[str, tuple[float, float]] = {
-    "hidden_size": (1, 4096),
-    "num_layers": (1, 16),
-    "dropout": (0.0, 0.9),
-    "leaky_slope": (0.0, 1.0),
-    "hidden_layers": (1, 4096),  # each entry
-    "channels": (1, 4096),  # each entry
-    "kernel_size": (1, 64),
-}
 
-_LENGTHS = {"hidden_layers": (0, 8), "channels": (1, 8)}
+@functools.cache
+def _settings(config: type[ModelConfig]) -> dict[str, Setting]:
+    hints, declared = get_type_hints(config), {f.name: f for f in fields(config)}
+    own_first = dict.fromkeys(name for klass in config.__mro__ for name in inspect.get_annotations(klass)
+                              if name in declared)
+    return {name: _setting(name, hints[name], declared[name]) for name in own_first}
 
-_ADVICE = {
-    "hidden_size": "choose a positive number of units, e.g. 64",
-    "num_layers": "stack one to a few layers, e.g. 2",
-    "dropout": "use 0 for none or a small fraction such as 0.1",
-    "leaky_slope": "use a small slope such as 0.01",
-    "hidden_layers": "give each dense layer a positive width, e.g. (64, 32)",
-    "channels": "give each conv block a positive channel count, e.g. (32, 32)",
-    "kernel_size": "use a small width such as 3 or 5",
-}
+
+def _setting(name: str, hint: Any, declared: Field) -> Setting:
+    metadata = dict(declared.metadata)
+    metadata["label"] = metadata["label"] or name.replace("_", " ").capitalize()
+    return Setting(name, hint, declared.default, **metadata)
+
 
 _TYPES = {
     bool: ("true or false", lambda v: isinstance(v, bool)),
     int: ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
     float: ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
-    str: ("a name", lambda v: isinstance(v, str)),
 }
 
 
-def _check(name: str, value: Any, hint: Any) -> None:
-    if get_origin(hint) is Literal:
-        if value not in CHOICES[name]:
+def _check(spec: Setting, value: Any) -> None:
+    """Raise WorkbenchError naming the field, what it allows and what to do."""
+    name, fix = spec.name, f": {spec.advice}" if spec.advice else ""
+    if spec.choices:
+        if value not in spec.choices:
             raise WorkbenchError(
-                f"{name} must be one of {', '.join(CHOICES[name])}, got {value!r}: pick one of those"
+                f"{name} must be one of {', '.join(spec.choices)}, got {value!r}: pick one of those"
             )
-    elif get_origin(hint) is tuple:
+    elif get_origin(spec.hint) is tuple:
         is_int = _TYPES[int][1]
         if not isinstance(value, tuple) or not all(is_int(v) for v in value):
-            raise WorkbenchError(
-                f"{name} must be a tuple of whole numbers, got {value!r}: {_ADVICE[name]}"
-            )
-        shortest, longest = _LENGTHS[name]
+            raise WorkbenchError(f"{name} must be a tuple of whole numbers, got {value!r}{fix}")
+        shortest, longest = spec.lengths
         if not shortest <= len(value) <= longest:
             raise WorkbenchError(
-                f"{name} must have between {shortest} and {longest} entries, "
-                f"got {len(value)}: {_ADVICE[name]}"
+                f"{name} must have between {shortest} and {longest} entries, got {len(value)}{fix}"
             )
         for entry in value:
-            _check_range(name, entry)
+            _check_range(spec, entry)
     else:
-        description, fits = _TYPES[hint]
+        description, fits = _TYPES[spec.hint]
         if not fits(value):
-            fix = f": {_ADVICE[name]}" if name in _ADVICE else ""
             raise WorkbenchError(f"{name} must be {description}, got {value!r}{fix}")
-        if name in LIMITS:
-            _check_range(name, value)
+        _check_range(spec, value)
 
 
-def _check_range(name: str, value: float) -> None:
-    lowest, highest = LIMITS[name]
+def _check_range(spec: Setting, value: float) -> None:
+    if spec.limits is None:
+        return
+    lowest, highest = spec.limits
     if not lowest <= value <= highest:  # also rejects NaN
         raise WorkbenchError(
-            f"{name} must be between {lowest} and {highest}, got {value!r}: {_ADVICE[name]}"
+            f"{spec.name} must be between {lowest} and {highest}, got {value!r}: {spec.advice}"
         )

@@ -1,18 +1,13 @@
-"""Plain-language help for every model and training setting, shown by the GUI as tooltips."""
+"""Plain-language help for every model and training setting, shown by the GUI as tooltips.
 
-# The architectures, simplest first, each with one plain line for its card; models.registry maps
-# each name to its class. Nothing here imports torch, so forms and --help can list them at once.
-ARCHITECTURES: dict[str, str] = {
-    "linear": "One weighted sum of the whole window, trained like the other networks.",
-    "mlp": "Dense layers on the flattened window; ignores the order of time.",
-    "rnn": "Reads the window bar by bar with a simple memory that fades quickly.",
-    "lstm": "Reads bar by bar with a gated memory that keeps information longest.",
-    "gru": "Gated memory like the LSTM's, with fewer weights to learn.",
-    "cnn": "Small causal filters slide along time to spot local patterns (TCN-style).",
-}
+Each architecture's fields carry their own help (models.config.setting); HELP gathers them with the texts of
+the settings that live outside the models, so one lookup by name serves every form.
+"""
 
-HELP: dict[str, str] = {
-    # --- ModelConfig ---
+from models.catalog import ARCHITECTURES
+
+_OTHER_SETTINGS: dict[str, str] = {
+    # --- the choice of architecture ---
     "arch": (
         "Which kind of network reads the window. 'linear' is one weighted sum of every input, "
         "the simplest network (every backtest also fits one in closed form as its baseline). 'mlp' flattens the window into dense layers "
@@ -20,85 +15,6 @@ HELP: dict[str, str] = {
         "time and carry a memory forward; LSTM and GRU have gates that let them remember longer "
         "than a plain RNN. 'cnn' slides small filters along time to spot local patterns. Start "
         "simple: if a bigger model cannot beat 'linear' on unseen data, it is learning noise."
-    ),
-    "hidden_size": (
-        "Number of memory units in each recurrent layer (RNN, LSTM, GRU). More units can hold "
-        "more about the past and model richer patterns, but train slower and overfit small data "
-        "sets more easily. Too few and the model cannot remember enough to be useful. 32 to 128 "
-        "is typical for daily bars."
-    ),
-    "num_layers": (
-        "How many recurrent layers are stacked, each reading the sequence the one below "
-        "produces (RNN, LSTM, GRU). One or two is usually enough. Deeper stacks can combine "
-        "patterns into higher-level ones, but need more data, train slower and can become "
-        "unstable; a single layer may miss patterns built out of other patterns."
-    ),
-    "bidirectional": (
-        "Also read the window from newest to oldest and combine both readings (RNN, LSTM, GRU). "
-        "It only uses bars inside the window, so it does not peek at the future, but it doubles "
-        "the recurrent cost and often helps little for forecasting. Leave it off unless you want "
-        "to compare."
-    ),
-    "dropout": (
-        "Fraction of units switched off at random at each training step, between layers and in "
-        "the dense head, so the network cannot lean on any single unit. It is turned off when "
-        "predicting. 0 means none; 0.1 to 0.3 is common. Too low lets a large model memorise "
-        "the training data; too high (above about 0.5) makes learning slow and noisy and the "
-        "model underfits."
-    ),
-    "hidden_layers": (
-        "Widths of the dense (fully connected) layers: the whole body of the MLP, and the head "
-        "that turns RNN or CNN features into the prediction. (64, 32) means a layer of 64 units "
-        "then one of 32; an empty list goes straight to the output. Wider or more layers add "
-        "capacity and the risk of overfitting; too small limits what the model can combine."
-    ),
-    "activation": (
-        "The non-linear function after each dense or conv layer; without one, stacked layers "
-        "collapse into a single linear map. 'relu' is a fast default. 'leaky_relu' keeps a small "
-        "slope for negative inputs so units cannot switch off for good. 'elu' and 'selu' are "
-        "smooth variants ('selu' pairs with 'lecun' init). 'tanh' and 'sigmoid' squash values "
-        "into a small range and can make deep stacks learn slowly (vanishing gradients)."
-    ),
-    "leaky_slope": (
-        "Slope that 'leaky_relu' uses for negative inputs; other activations ignore it. 0 makes "
-        "it a plain ReLU, whose units can stop learning if they only ever see negative inputs. "
-        "Near 1 it is almost linear, so the layer adds little. 0.01 to 0.2 is typical."
-    ),
-    "init": (
-        "How the weights are set before training starts. 'xavier' (Glorot) suits tanh and "
-        "sigmoid, 'he' (Kaiming) suits ReLU-like activations, 'lecun' suits SELU, and 'default' "
-        "keeps PyTorch's own choice. A poor start makes signals shrink or blow up as they pass "
-        "through the layers, so training stalls or diverges; for shallow models the difference "
-        "is small."
-    ),
-    "norm": (
-        "Rescales values inside the dense and conv layers to a steady range, which often makes "
-        "training faster and more stable. 'batch' normalises across the samples of a batch: "
-        "training needs batches of 2 or more (prediction works on single samples). 'layer' "
-        "normalises within each sample and works with any batch size. 'none' is simplest and "
-        "fine for small models."
-    ),
-    "channels": (
-        "Number of filters in each convolution block (CNN); one block per entry, so (32, 32) is "
-        "two blocks. More filters detect more kinds of pattern, and more blocks see further back "
-        "in time. Too many overfit and slow training; too few miss patterns."
-    ),
-    "kernel_size": (
-        "How many consecutive time steps each convolution filter spans (CNN). Larger kernels "
-        "see longer patterns per block but add weights; 1 looks at single steps and cannot find "
-        "patterns across time on its own. 3 or 5 is typical."
-    ),
-    "dilated": (
-        "Space each block's filter taps further apart: 1, 2, 4, 8 ... steps, as in a TCN (CNN). "
-        "A few blocks then cover a long window cheaply. Turned off, every block looks at "
-        "neighbouring steps only, so the model sees just the last few bars unless you add many "
-        "blocks."
-    ),
-    "pooling": (
-        "How the CNN summarises its features over time before the dense head. 'none' uses the "
-        "last time step, which has seen as far back as the blocks reach; 'max' keeps the "
-        "strongest response anywhere in the window; 'avg' averages over the window. Pooling "
-        "helps when a pattern matters but its exact timing inside the window does not."
     ),
     # --- training settings (configured elsewhere, explained here) ---
     "l1": (
@@ -204,4 +120,9 @@ HELP: dict[str, str] = {
         "What the learning rate is multiplied by when it is cut, e.g. 0.5 halves it. Close to 1 "
         "barely changes anything; very small freezes learning after the first cut."
     ),
+}
+
+HELP: dict[str, str] = {
+    **{name: spec.help for entry in ARCHITECTURES.values() for name, spec in entry.config.settings().items()},
+    **_OTHER_SETTINGS,
 }

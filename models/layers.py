@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from models.config import ModelConfig, Norm
+from models.config import DenseConfig, ModelConfig, Norm
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -19,7 +19,7 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
 _GAIN_NAMES = {"elu": "relu", "selu": "linear"}
 
 
-def activation(config: ModelConfig) -> nn.Module:
+def activation(config: DenseConfig) -> nn.Module:
     """A fresh module for config.activation."""
     if config.activation == "leaky_relu":
         return nn.LeakyReLU(config.leaky_slope)
@@ -47,7 +47,7 @@ class _ChannelLayerNorm(nn.LayerNorm):
         return super().forward(x.transpose(1, 2)).transpose(1, 2)  # norm over C, (B, C, T)
 
 
-def dense_stack(in_features: int, n_outputs: int, config: ModelConfig) -> nn.Sequential:
+def dense_stack(in_features: int, n_outputs: int, config: DenseConfig) -> nn.Sequential:
     """Linear → norm → activation → dropout for each of config.hidden_layers, then Linear."""
     layers: list[nn.Module] = []
     for width in config.hidden_layers:
@@ -66,16 +66,18 @@ def init_weights(model: nn.Module, config: ModelConfig) -> None:
     """Apply config.init to Linear, Conv1d and recurrent weights; zero their biases."""
     if config.init == "default":
         return
+    # With no activation to follow (the linear network), Kaiming's own default gain: ReLU's.
+    act, slope = (config.activation, config.leaky_slope) if isinstance(config, DenseConfig) else ("relu", 0.0)
     for module in model.modules():
         if isinstance(module, (nn.Linear, nn.Conv1d)):
-            gain_name = _GAIN_NAMES.get(config.activation, config.activation)
+            gain_name = _GAIN_NAMES.get(act, act)
         elif isinstance(module, nn.RNNBase):
             gain_name = "tanh"  # the cells' own tanh/sigmoid follow these matrices
         else:
             continue
         for name, param in module.named_parameters(recurse=False):
             if name.startswith("weight"):
-                _init_matrix(param, config.init, gain_name, config.leaky_slope)
+                _init_matrix(param, config.init, gain_name, slope)
             else:
                 nn.init.zeros_(param)
 

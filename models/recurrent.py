@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from models.config import ModelConfig
 from models.layers import dense_stack
+from models.recurrent_config import RecurrentConfig
 
 
 class _Recurrent(nn.Module):
@@ -14,7 +14,7 @@ class _Recurrent(nn.Module):
 
     cell: str  # the torch.nn layer to stack: "RNN", "LSTM" or "GRU"
 
-    def __init__(self, config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int):
+    def __init__(self, config: RecurrentConfig, n_timesteps: int, n_features: int, n_outputs: int):
         super().__init__()
         self.hidden_size = config.hidden_size
         self.rnn = getattr(nn, self.cell)(

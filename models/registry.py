@@ -1,6 +1,6 @@
-"""The name → class registry and build_model.
+"""The name → network registry and build_model; models.catalog lists the same names without torch.
 
-A new architecture is one file, one line here and its one-line summary in models.help.ARCHITECTURES.
+A new architecture is its network file, its config file with one line in models.catalog, and one line here.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
-"""The Model panel: a card per architecture in models.ARCHITECTURES, its form generated from ModelConfig.
+"""The Model panel: a card per architecture of the models catalog, its form generated from the architecture's config.
 
-Fields, defaults, ranges (LIMITS), choices (CHOICES) and help (HELP) all come from the
-models package; nothing about an architecture is typed in here except which fields it reads.
+Titles, summaries, fields, labels, defaults, ranges, choices and help all come from models.ARCHITECTURES; nothing
+about any architecture is typed in here, so a new one appears without an edit.
 """
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Literal, get_origin, get_type_hints
+from typing import get_origin
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from engine.errors import WorkbenchError
@@ -22,31 +21,7 @@ from gui.panels.forms import (
     spin,
     write,
 )
-from models import ARCHITECTURES, CHOICES, HELP, LIMITS, ModelConfig
-
-# Which ModelConfig fields each architecture reads (from the model files). An architecture not
-# listed here shows every field, so a new model works before this table learns about it.
-_DENSE = ("hidden_layers", "activation", "leaky_slope", "dropout", "norm", "init")
-_RECURRENT = ("hidden_size", "num_layers", "bidirectional")
-_CONV = ("channels", "kernel_size", "dilated", "pooling")
-FIELDS_BY_ARCH: dict[str, tuple[str, ...]] = {
-    "linear": ("init",),
-    "mlp": _DENSE,
-    "rnn": _RECURRENT + _DENSE,
-    "lstm": _RECURRENT + _DENSE,
-    "gru": _RECURRENT + _DENSE,
-    "cnn": _CONV + _DENSE,
-}
-_NAMES = {"linear": "Linear", "mlp": "MLP", "rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "cnn": "CNN (TCN)"}
-_LABELS = {"hidden_size": "Hidden units", "num_layers": "Recurrent layers", "hidden_layers": "Dense layers",
-           "init": "Weight init", "norm": "Normalisation", "channels": "Conv channels", "leaky_slope": "Leaky slope"}
-_EXAMPLES = {"hidden_layers": "64, 32", "channels": "32, 32"}
-_HINTS = get_type_hints(ModelConfig)
-_DEFAULTS = ModelConfig()
-
-
-def arch_name(arch: str) -> str:
-    return _NAMES.get(arch, arch.upper())
+from models import ARCHITECTURES, DEFAULT_ARCH, HELP, Architecture, ModelConfig, Setting
 
 
 class ArchCard(QFrame):
@@ -54,30 +29,29 @@ class ArchCard(QFrame):
 
     sigChanged = Signal()
 
-    def __init__(self, arch: str, parent: QWidget | None = None):
+    def __init__(self, architecture: Architecture, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("archCard")
-        self.arch = arch
-        self.enabled = QCheckBox(arch_name(arch))
+        self.arch, self.title, self._config = architecture.name, architecture.title, architecture.config
+        self._settings = architecture.config.settings()
+        self.enabled = QCheckBox(architecture.title)
         font = self.enabled.font()
         font.setBold(True)
         self.enabled.setFont(font)
         set_help(self.enabled, "Architecture", HELP.get("arch", ""))
-        self.summary = QLabel(ARCHITECTURES[arch])
+        self.summary = QLabel(architecture.summary)
         self.summary.setProperty("role", "muted")
         self.summary.setWordWrap(True)
         self.form = Form()
-        names = FIELDS_BY_ARCH.get(arch, tuple(f.name for f in fields(ModelConfig) if f.name != "arch"))
-        for name in names:
-            self.form.add(name, _LABELS.get(name, name.replace("_", " ").capitalize()), _field_widget(name),
-                          HELP.get(name))
+        for spec in self._settings.values():
+            self.form.add(spec.name, spec.label, _field_widget(spec), spec.help)
         self.form.setVisible(False)
         self.enabled.toggled.connect(self.form.setVisible)
         self.enabled.toggled.connect(lambda _: self.sigChanged.emit())
         self.form.sigChanged.connect(self.sigChanged.emit)
-        if "activation" in self.form.fields and "leaky_slope" in self.form.fields:
-            self.form.fields["activation"].currentIndexChanged.connect(self._activation_changed)
-            self._activation_changed()
+        for spec in self._settings.values():
+            if spec.active_when:
+                self._follow(spec.name, *spec.active_when)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(4)
@@ -91,39 +65,31 @@ class ArchCard(QFrame):
         return self.enabled.isChecked()
 
     def values(self) -> dict:
-        """The form's values as ModelConfig keyword arguments; ValueError when one cannot be parsed."""
-        values = {}
-        for name, widget in self.form.fields.items():
-            value = read(widget)
-            if isinstance(widget, QLineEdit):
-                value = parse_ints(value, name, _EXAMPLES.get(name, "64, 32"))
-            values[name] = value
-        return values
+        """The form's values as the config's keyword arguments; ValueError when one cannot be parsed."""
+        return {name: self._value(name) for name in self.form.fields}
 
     def validate(self) -> list[str]:
         """Check every field as the engine would and show each problem under its field."""
         problems: dict[str, str] = {}
         values = {}
-        for name, widget in self.form.fields.items():
+        for name in self.form.fields:
             try:
-                value = read(widget)
-                values[name] = parse_ints(value, name, _EXAMPLES.get(name, "64, 32")) \
-                    if isinstance(widget, QLineEdit) else value
-                ModelConfig(arch=self.arch, **{name: values[name]})
+                values[name] = self._value(name)
+                self._config(**{name: values[name]})
             except (ValueError, WorkbenchError) as error:
                 problems[name] = str(error)
         if not problems:
             try:
-                ModelConfig(arch=self.arch, **values)
+                self._config(**values)
             except WorkbenchError as error:
                 name = str(error).split(" ", 1)[0]
                 problems[name if name in self.form.fields else next(iter(self.form.fields), "")] = str(error)
         for name in self.form.fields:
             self.form.set_error(name, problems.get(name) if self.checked else None)
-        return [f"{arch_name(self.arch)}: {message}" for message in problems.values()] if self.checked else []
+        return [f"{self.title}: {message}" for message in problems.values()] if self.checked else []
 
     def config(self) -> ModelConfig:
-        return ModelConfig(arch=self.arch, **self.values())
+        return self._config(**self.values())
 
     def state(self) -> dict:
         return {"checked": self.checked,
@@ -138,10 +104,18 @@ class ArchCard(QFrame):
                     pass  # a value from an older version of the form: keep the default
         self.enabled.setChecked(bool(state.get("checked", False)))
 
-    @Slot()
-    def _activation_changed(self) -> None:
-        leaky = self.form.fields["activation"].currentData() == "leaky_relu"
-        self.form.fields["leaky_slope"].setEnabled(leaky)
+    def _value(self, name: str):
+        widget = self.form.fields[name]
+        value = read(widget)
+        return parse_ints(value, name, _example(self._settings[name])) if isinstance(widget, QLineEdit) else value
+
+    def _follow(self, name: str, other: str, value) -> None:
+        """Grey out field name unless field other holds value (leaky_slope acts with leaky_relu only)."""
+        def update(*_) -> None:
+            self.form.fields[name].setEnabled(read(self.form.fields[other]) == value)
+
+        self.form.sigChanged.connect(update)
+        update()
 
 
 class ModelPanel(QWidget):
@@ -158,12 +132,12 @@ class ModelPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(hint)
         self.cards: dict[str, ArchCard] = {}
-        for arch in ARCHITECTURES:
-            card = ArchCard(arch)
+        for arch, architecture in ARCHITECTURES.items():
+            card = ArchCard(architecture)
             card.sigChanged.connect(self.sigChanged.emit)
             self.cards[arch] = card
             layout.addWidget(card)
-        self.cards.get("lstm", next(iter(self.cards.values()))).enabled.setChecked(True)
+        self.cards.get(DEFAULT_ARCH, next(iter(self.cards.values()))).enabled.setChecked(True)
 
     def set_checked(self, arch: str, checked: bool = True) -> None:
         self.cards[arch].enabled.setChecked(checked)
@@ -174,7 +148,8 @@ class ModelPanel(QWidget):
     def errors(self) -> list[str]:
         problems = [message for card in self.cards.values() for message in card.validate()]
         if not self.checked():
-            problems.insert(0, "Tick at least one architecture in the Model panel (e.g. LSTM).")
+            example = ARCHITECTURES[DEFAULT_ARCH].title
+            problems.insert(0, f"Tick at least one architecture in the Model panel (e.g. {example}).")
         return problems
 
     def configs(self) -> tuple[ModelConfig, ...]:
@@ -189,17 +164,23 @@ class ModelPanel(QWidget):
                 self.cards[arch].restore(card_state)
 
 
-def _field_widget(name: str) -> QWidget:
-    hint, default = _HINTS[name], getattr(_DEFAULTS, name)
-    if get_origin(hint) is Literal:
-        return combo(CHOICES[name], default)
-    if hint is bool:
-        return QCheckBox()
-    if get_origin(hint) is tuple:
-        edit = QLineEdit(", ".join(str(v) for v in default))
-        edit.setPlaceholderText(f"e.g. {_EXAMPLES.get(name, '64, 32')}")
+def _field_widget(spec: Setting) -> QWidget:
+    if spec.choices:
+        return combo(spec.choices, spec.default)
+    if spec.hint is bool:
+        box = QCheckBox()
+        box.setChecked(spec.default)
+        return box
+    if get_origin(spec.hint) is tuple:
+        edit = QLineEdit(_example(spec))
+        edit.setPlaceholderText(f"e.g. {_example(spec)}")
         return edit
-    lowest, highest = LIMITS.get(name, (0, 10**6))
-    if hint is int:
-        return spin(lowest, highest, default)
-    return double_spin(lowest, highest, default, step=0.05 if highest <= 1 else 0.1, decimals=3)
+    lowest, highest = spec.limits or (0, 10**6)
+    if spec.hint is int:
+        return spin(lowest, highest, spec.default)
+    return double_spin(lowest, highest, spec.default, step=0.05 if highest <= 1 else 0.1, decimals=3)
+
+
+def _example(spec: Setting) -> str:
+    """A tuple field's default as the form writes it, e.g. "64, 32"."""
+    return ", ".join(str(v) for v in spec.default)

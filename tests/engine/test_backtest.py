@@ -12,7 +12,7 @@ from engine.pipeline import run_backtest
 from engine.runs import RunConfig
 from engine.train import predict, train_model
 from engine.windows import WindowConfig, window_series
-from models import ARCHITECTURES, ModelConfig
+from models import ARCHITECTURES, ModelConfig, fields_of, model_config_for
 
 WINDOWS = WindowConfig(window=8, horizons=(1, 3), features=("log_return", "hl_range"))
 TRAINING = TrainConfig(epochs=2, batch_size=32, device="cpu", patience=0)
@@ -24,6 +24,11 @@ def bars(real_data) -> pd.DataFrame:
     frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
     frame.columns = [c.lower() for c in frame.columns]
     return frame.iloc[:420].astype(float)
+
+
+def tiny(arch: str) -> ModelConfig:
+    """The architecture with TINY's sizes, those of its fields it has."""
+    return model_config_for(arch, **fields_of(arch, TINY))
 
 
 def _network(model: ModelConfig, schedule: WalkForwardConfig, training: TrainConfig = TRAINING) -> NetworkFitter:
@@ -50,7 +55,7 @@ def _noise_after(bars: pd.DataFrame, cut: int) -> pd.DataFrame:
 def test_noise_after_t_changes_no_prediction_dated_up_to_t(bars, arch, schedule):
     cut = 300
     fit = (LinearBaselineFitter(classification=False) if arch == LINEAR_BASELINE
-           else _network(ModelConfig(arch=arch, **TINY), schedule))
+           else _network(tiny(arch), schedule))
     clean = walk_forward("GOOG", bars, arch, fit, WINDOWS, schedule)
     noisy = walk_forward("GOOG", _noise_after(bars, cut), arch, fit, WINDOWS, schedule)
     clean, noisy = clean.predictions, noisy.predictions
@@ -88,7 +93,7 @@ def test_actuals_are_the_closes_themselves_so_an_unchanged_close_is_no_move(bars
 
 def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=50)
-    walked = walk_forward("GOOG", bars, "mlp", _network(ModelConfig(arch="mlp", **TINY), schedule), WINDOWS, schedule)
+    walked = walk_forward("GOOG", bars, "mlp", _network(tiny("mlp"), schedule), WINDOWS, schedule)
     predictions, folds = walked.predictions, walked.folds
     assert [f.index for f in folds] == list(range(len(fold_starts(len(bars), schedule, WINDOWS.horizons))))
     for fold, following in zip(folds, folds[1:]):
@@ -99,7 +104,7 @@ def test_folds_tile_the_test_period_and_train_only_on_the_past(bars):
 
 
 def test_retraining_every_0_bars_equals_a_single_training(bars):
-    model = ModelConfig(arch="gru", **TINY)
+    model = tiny("gru")
     schedule = WalkForwardConfig(initial_train=200, retrain_every=0)
     walked = walk_forward("GOOG", bars, "gru", _network(model, schedule), WINDOWS, schedule)
     predictions, folds = walked.predictions, walked.folds
@@ -114,14 +119,14 @@ def test_retraining_every_0_bars_equals_a_single_training(bars):
 
 def test_warm_start_carries_weights_across_folds(bars):
     schedule = WalkForwardConfig(initial_train=200, retrain_every=60, warm_epochs=1)
-    lstm = _network(ModelConfig(arch="lstm", **TINY), schedule)
+    lstm = _network(tiny("lstm"), schedule)
     folds = walk_forward("GOOG", bars, "lstm", lstm, WINDOWS, schedule).folds
     assert [f.warm_started for f in folds] == [False] + [True] * (len(folds) - 1)
     assert all(f.epochs_run == 1 for f in folds[1:])
 
 
 def test_a_backtest_puts_every_model_beside_the_baselines(bars):
-    config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="gru", **TINY),), training=TRAINING,
+    config = RunConfig(windows=WINDOWS, models=(tiny("gru"),), training=TRAINING,
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=100))
     result = run_backtest(config, {"GOOG": bars}).result
     assert set(result.metrics["model"]) == {"gru", LINEAR_BASELINE, "Buy & Hold", "Naive (no change)"}
@@ -138,7 +143,7 @@ def test_a_backtest_puts_every_model_beside_the_baselines(bars):
 
 def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
     config = RunConfig(windows=WindowConfig(window=8, target="close", features=("close",)),
-                       models=(ModelConfig(arch="mlp"),), training=TrainConfig(epochs=30, device="cpu", patience=0),
+                       models=(model_config_for("mlp"),), training=TrainConfig(epochs=30, device="cpu", patience=0),
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=0))
     result = run_backtest(config, {"GOOG": bars}).result
     copies = [w for w in result.warnings if w.kind == "lagged_copy"]
@@ -149,14 +154,14 @@ def test_a_lagged_copy_of_the_last_price_is_called_out(bars):
 def test_too_long_an_initial_span_is_refused(bars):
     with pytest.raises(WorkbenchError, match="leaves nothing to test"):
         schedule = WalkForwardConfig(initial_train=len(bars))
-        walk_forward("GOOG", bars, "mlp", _network(ModelConfig(arch="mlp"), schedule), WINDOWS, schedule)
+        walk_forward("GOOG", bars, "mlp", _network(model_config_for("mlp"), schedule), WINDOWS, schedule)
 
 
 def test_progress_events_grow_the_equity_curve_fold_by_fold(bars):
     from engine.backtest import FoldDone, FoldTraining
     from engine.pipeline import EquityProgress
 
-    config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="linear"),), training=TRAINING,
+    config = RunConfig(windows=WINDOWS, models=(model_config_for("linear"),), training=TRAINING,
                        walk_forward=WalkForwardConfig(initial_train=200, retrain_every=70))
     events = []
     result = run_backtest(config, {"GOOG": bars}, on_event=events.append).result

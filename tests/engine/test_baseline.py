@@ -13,7 +13,7 @@ from engine.folds import fold_spans
 from engine.pipeline import run_backtest
 from engine.runs import RunConfig
 from engine.windows import WindowConfig, window_series
-from models import ModelConfig
+from models import model_config_for
 
 WINDOWS = WindowConfig(window=8, horizons=(1, 3), features=("log_return", "hl_range"))
 DIRECTION = replace(WINDOWS, target="direction")
@@ -35,7 +35,7 @@ def _baseline_rows(config: RunConfig, bars: pd.DataFrame) -> pd.DataFrame:
 
 def test_the_baseline_is_the_same_whatever_the_training_settings(bars):
     def config(training: TrainConfig) -> RunConfig:
-        return RunConfig(windows=WINDOWS, models=(ModelConfig(arch="linear"),), training=training,
+        return RunConfig(windows=WINDOWS, models=(model_config_for("linear"),), training=training,
                          walk_forward=SCHEDULE)
 
     one = _baseline_rows(config(TrainConfig(epochs=1, device="cpu")), bars)
@@ -46,7 +46,7 @@ def test_the_baseline_is_the_same_whatever_the_training_settings(bars):
 
 
 def test_picking_the_linear_architecture_still_runs_the_fitted_baseline_beside_it(bars):
-    config = RunConfig(windows=WINDOWS, models=(ModelConfig(arch="linear"),),
+    config = RunConfig(windows=WINDOWS, models=(model_config_for("linear"),),
                        training=TrainConfig(epochs=1, device="cpu"), walk_forward=SCHEDULE)
     run = run_backtest(config, {"GOOG": bars})
     both = ("linear", LINEAR_BASELINE)

@@ -9,14 +9,14 @@ import torch
 from engine.checkpoints import DESCRIPTION_FILE, WEIGHTS_FILE, load_model, save_model
 from engine.errors import WorkbenchError
 from engine.train import predict
-from models import ModelConfig
+from models import model_config_for
 from models.registry import build_model
 
 
 @pytest.fixture
 def saved(tmp_path):
     torch.manual_seed(0)
-    config = ModelConfig(arch="gru", hidden_size=8, num_layers=1, hidden_layers=(8,))
+    config = model_config_for("gru", hidden_size=8, num_layers=1, hidden_layers=(8,))
     model = build_model(config, 10, 3, 2)
     save_model(tmp_path / "m", model, config, input_shape=(10, 3), n_outputs=2, classification=False,
                extra={"ticker": "SP500"})
@@ -78,3 +78,12 @@ def test_weights_that_do_not_fit_the_description_are_reported(saved):
 def test_a_missing_folder_is_reported(tmp_path):
     with pytest.raises(WorkbenchError, match="is missing"):
         load_model(tmp_path / "nothing")
+
+
+def test_a_model_saved_with_the_flat_config_of_version_2_loads(saved, flat_model_dict):
+    directory, _ = saved
+    description = json.loads((directory / DESCRIPTION_FILE).read_text())
+    description["model_config"] = flat_model_dict(description["model_config"])
+    (directory / DESCRIPTION_FILE).write_text(json.dumps(description))
+    loaded = load_model(directory)
+    assert loaded.model_config == model_config_for("gru", hidden_size=8, num_layers=1, hidden_layers=(8,))

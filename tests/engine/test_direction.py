@@ -10,11 +10,11 @@ from engine.pooling import pooled_windows
 from engine.runs import DataConfig, RunConfig
 from engine.trading import TradingConfig
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import model_config_for
 
 CONFIG = RunConfig(data=DataConfig(start="2015-01-01"),
                    windows=WindowConfig(window=10, horizons=(1, 5), target="direction"),
-                   models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                   models=(model_config_for("mlp", hidden_layers=(8,)),),
                    training=TrainConfig(epochs=2, device="cpu", patience=0),
                    walk_forward=WalkForwardConfig(initial_train=400, retrain_every=200),
                    trading=TradingConfig(bootstrap_repetitions=50))

@@ -22,7 +22,7 @@ from engine.train import (
     _make_optimizer,
     _TrainStep,
 )
-from models import ModelConfig
+from models import model_config_for
 from models.registry import build_model
 
 STEPS, BATCH, LR_CUT_AT = 12, 32, 7
@@ -96,7 +96,7 @@ def _fit_steps(optimizer_name: str, cuda: _FakeCuda | None, *, invalidate: bool 
     """STEPS batches of a small LSTM, cutting the learning rate at LR_CUT_AT as the plateau scheduler would."""
     torch.manual_seed(0)
     x, y = torch.randn(256, 12, 3), torch.randn(256, 2)
-    model = build_model(ModelConfig(arch="lstm", hidden_size=8, dropout=0.0, hidden_layers=(8,)), 12, 3, 2)
+    model = build_model(model_config_for("lstm", hidden_size=8, dropout=0.0, hidden_layers=(8,)), 12, 3, 2)
     config = TrainConfig(optimizer=optimizer_name, l1=1e-4, l2=1e-4, device="cpu")
     optimizer = _make_optimizer(config, model.parameters(), capturable=False)  # capturable needs a real GPU
     step = _TrainStep(model, optimizer, nn.MSELoss(), x, y, config)

@@ -7,7 +7,7 @@ from engine.fit_config import TrainConfig
 from engine.pipeline import evaluate_on_test, train_models
 from engine.runs import RunConfig
 from engine.windows import WindowConfig, build_windows
-from models import ModelConfig
+from models import model_config_for
 
 
 def test_a_flat_close_scores_the_naive_forecast_as_exact(real_data):
@@ -16,7 +16,7 @@ def test_a_flat_close_scores_the_naive_forecast_as_exact(real_data):
     bars = bars.astype(float)
     bars.iloc[300:, :4] = 7200.8701  # no bar moves in the validation and test stretches
     config = RunConfig(windows=WindowConfig(window=8, target="close", features=("log_return", "hl_range")),
-                       models=(ModelConfig(arch="linear"),), training=TrainConfig(epochs=1, device="cpu"))
+                       models=(model_config_for("linear"),), training=TrainConfig(epochs=1, device="cpu"))
     data = build_windows({"GOOG": bars}, config.windows)
     trained = train_models(config, data)["linear"]
     scores = evaluate_on_test(trained, data, config)
@@ -31,10 +31,9 @@ def test_the_live_equity_chained_over_the_folds_ends_as_a_full_re_trade(horizons
     from engine.pipeline import EquityProgress, load_data, run_backtest
     from engine.runs import DataConfig, RunConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
 
     config = RunConfig(data=DataConfig(start="2016-01-01"), windows=WindowConfig(window=5, horizons=horizons),
-                       models=(ModelConfig(arch="mlp", hidden_layers=(4,)),),
+                       models=(model_config_for("mlp", hidden_layers=(4,)),),
                        training=TrainConfig(epochs=1, device="cpu", patience=0),
                        walk_forward=WalkForwardConfig(initial_train=300, retrain_every=50))
     events = []
@@ -56,10 +55,9 @@ def test_a_backtest_is_estimated_before_it_starts_and_reports_its_progress_fold_
     from engine.pipeline import load_data, run_backtest
     from engine.runs import DataConfig, RunConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
 
     config = RunConfig(data=DataConfig(start="2016-01-01"), windows=WindowConfig(window=5, horizons=(1,)),
-                       models=(ModelConfig(arch="mlp", hidden_layers=(4,)), ModelConfig(arch="gru", hidden_size=4,
+                       models=(model_config_for("mlp", hidden_layers=(4,)), model_config_for("gru", hidden_size=4,
                                                                                        num_layers=1)),
                        training=TrainConfig(epochs=2, device="cpu", patience=0),
                        walk_forward=WalkForwardConfig(initial_train=300, retrain_every=150, warm_epochs=1))

@@ -10,7 +10,7 @@ from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.preflight import size_problem
 from engine.runs import RunConfig
 from engine.windows import WindowConfig, build_windows
-from models import ModelConfig
+from models import model_config_for
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def bars(real_data) -> dict[str, pd.DataFrame]:
 
 def _config(window=10, horizons=(1,), batch_size=32, val=0.15, test=0.15, **walk) -> RunConfig:
     return RunConfig(windows=WindowConfig(window=window, horizons=horizons, val_fraction=val, test_fraction=test),
-                     models=(ModelConfig(arch="linear"),),
+                     models=(model_config_for("linear"),),
                      training=TrainConfig(epochs=1, batch_size=batch_size, patience=0, device="cpu"),
                      walk_forward=WalkForwardConfig(**walk))
 

@@ -19,12 +19,12 @@ from engine.runs import RunConfig
 from engine.store import RunStore, data_fingerprint, seed_summary
 from engine.train import predict
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import model_config_for
 from models.registry import build_model
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("log_return",)),
-                   models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                   models=(model_config_for("mlp", hidden_layers=(8,)),),
                    training=TrainConfig(epochs=2, device="cpu", patience=0),
                    walk_forward=WalkForwardConfig(initial_train=150, retrain_every=80))
 
@@ -195,3 +195,16 @@ def test_warnings_come_back_as_records_and_an_older_version_s_sentences_as_notes
     connection.close()
     with RunStore(path) as store:
         assert store.load(run_id).result.warnings == (ResultWarning("", "", 0, "note", "mlp on GOOG (horizon 1): old text"),)
+
+
+def test_a_run_stored_by_version_2_loads_with_its_architectures_own_fields_and_no_notice(tmp_path, run,
+                                                                                          store_as_version_2):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        run_id = store.save(CONFIG, run.result, fingerprint="a")
+    store_as_version_2(path, run_id)
+    with RunStore(path) as store:
+        stored = store.load(run_id)
+    assert stored.config == CONFIG  # the flat model dict keeps only the MLP's fields
+    assert stored.notice is None  # version 2 already had the current trading conventions
+    pd.testing.assert_frame_equal(stored.result.metrics, run.result.metrics, check_dtype=False)

@@ -16,7 +16,7 @@ from engine.train import (
     predict,
     train_model,
 )
-from models import ARCHITECTURES, ModelConfig
+from models import ARCHITECTURES, ModelConfig, fields_of, model_config_for
 
 WINDOW = 20
 
@@ -36,13 +36,19 @@ def synthetic_windows(n: int = 900, seed: int = 0):
 
 
 SMALL = dict(hidden_size=32, num_layers=1, hidden_layers=(32,), channels=(16, 16), dropout=0.0)
+
+
+def small(arch: str) -> ModelConfig:
+    """The architecture with SMALL's sizes, those of its fields it has."""
+    return model_config_for(arch, **fields_of(arch, SMALL))
+
 FAST = TrainConfig(epochs=40, batch_size=32, learning_rate=3e-3, patience=10, device="cpu")
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_every_architecture_beats_the_naive_last_value_predictor(arch):
     x_train, y_train, x_val, y_val = synthetic_windows()
-    trained = train_model(ModelConfig(arch=arch, **SMALL), x_train, y_train, x_val, y_val, FAST)
+    trained = train_model(small(arch), x_train, y_train, x_val, y_val, FAST)
     model_mse = np.mean((predict(trained.model, x_val) - y_val) ** 2)
     naive_mse = np.mean(y_val ** 2)  # "no change" from the last value
     assert model_mse < 0.5 * naive_mse, f"{arch}: {model_mse:.4f} vs naive {naive_mse:.4f}"
@@ -51,7 +57,7 @@ def test_every_architecture_beats_the_naive_last_value_predictor(arch):
 def test_early_stopping_restores_the_best_epoch():
     x_train, y_train, x_val, y_val = synthetic_windows(400)
     config = TrainConfig(epochs=60, batch_size=16, learning_rate=0.05, patience=3, lr_patience=0, device="cpu")
-    trained = train_model(ModelConfig(arch="mlp", **SMALL), x_train, y_train, x_val, y_val, config)
+    trained = train_model(small("mlp"), x_train, y_train, x_val, y_val, config)
     outcome, history = trained.outcome, trained.history
     assert outcome.reason == "early_stopping"
     assert outcome.epochs_run == outcome.best_epoch + 3
@@ -65,7 +71,7 @@ def test_early_stopping_restores_the_best_epoch():
 def test_same_seed_gives_identical_weights_on_cpu():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
     config = TrainConfig(epochs=3, batch_size=16, device="cpu", seed=7)
-    model_config = ModelConfig(arch="lstm", **SMALL)
+    model_config = small("lstm")
     first, second = (train_model(model_config, x_train, y_train, x_val, y_val, config) for _ in range(2))
     for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()):
         assert torch.equal(a, b)
@@ -86,7 +92,7 @@ def test_cancel_stops_within_one_batch(monkeypatch):
         return len(asked) > 5  # the sixth check says stop
 
     config = TrainConfig(epochs=50, batch_size=16, device="cpu")
-    trained = train_model(ModelConfig(arch="gru", **SMALL), x_train, y_train, x_val, y_val, config,
+    trained = train_model(small("gru"), x_train, y_train, x_val, y_val, config,
                           should_stop=should_stop)
     assert len(steps) == 5
     assert trained.outcome.reason == "cancelled"
@@ -96,7 +102,7 @@ def test_a_diverging_loss_stops_and_keeps_the_last_good_weights():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
     y_train = y_train * 1e20  # a loss that overflows to inf
     config = TrainConfig(optimizer="sgd", epochs=20, learning_rate=10.0, grad_clip=0, batch_size=16, device="cpu")
-    trained = train_model(ModelConfig(arch="mlp", **SMALL), x_train, y_train, x_val, y_val, config)
+    trained = train_model(small("mlp"), x_train, y_train, x_val, y_val, config)
     assert trained.outcome.reason == "diverged"
     assert "Lower the learning rate" in trained.outcome.message
     assert all(torch.isfinite(p).all() for p in trained.model.parameters())
@@ -106,7 +112,7 @@ def test_events_describe_the_fit_in_order():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
     events = []
     config = TrainConfig(epochs=4, batch_size=16, patience=0, device="cpu")
-    train_model(ModelConfig(arch="cnn", **SMALL), x_train, y_train, x_val, y_val, config, on_event=events.append)
+    train_model(small("cnn"), x_train, y_train, x_val, y_val, config, on_event=events.append)
     epochs = [e for e in events if isinstance(e, EpochReport)]
     assert [e.epoch for e in epochs] == [1, 2, 3, 4]
     assert all(e.val_loss is not None and math.isfinite(e.train_loss) for e in epochs)
@@ -120,7 +126,7 @@ def test_learning_rate_is_cut_on_plateau():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
     config = TrainConfig(epochs=30, batch_size=16, learning_rate=0.05, lr_patience=1, lr_factor=0.5, patience=0,
                          device="cpu")
-    trained = train_model(ModelConfig(arch="mlp", **SMALL), x_train, y_train, x_val, y_val, config)
+    trained = train_model(small("mlp"), x_train, y_train, x_val, y_val, config)
     cuts = [i for i, report in enumerate(trained.history) if report.lr_reduced]
     assert cuts, "a noisy high learning rate should plateau at least once in 30 epochs"
     for i in cuts:
@@ -130,7 +136,7 @@ def test_learning_rate_is_cut_on_plateau():
 
 def test_warm_start_begins_from_the_given_weights():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
-    model_config = ModelConfig(arch="gru", **SMALL)
+    model_config = small("gru")
     first = train_model(model_config, x_train, y_train, x_val, y_val, TrainConfig(epochs=15, device="cpu"))
     resumed = train_model(model_config, x_train, y_train, x_val, y_val, TrainConfig(epochs=1, device="cpu", seed=3),
                           initial_state=first.model.state_dict())
@@ -140,7 +146,7 @@ def test_warm_start_begins_from_the_given_weights():
 def test_batch_larger_than_training_set_is_refused():
     x_train, y_train, x_val, y_val = synthetic_windows(50)
     with pytest.raises(WorkbenchError, match="Batch size 64 is larger than the 40 training samples"):
-        train_model(ModelConfig(arch="mlp"), x_train, y_train, x_val, y_val, TrainConfig(device="cpu"))
+        train_model(model_config_for("mlp"), x_train, y_train, x_val, y_val, TrainConfig(device="cpu"))
 
 
 @pytest.mark.parametrize("settings, message", [
@@ -158,7 +164,7 @@ def test_bad_training_settings_are_refused(settings, message):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_captured_cuda_step_matches_eager():
     x_train, y_train, x_val, y_val = synthetic_windows(600)
-    model_config = ModelConfig(arch="lstm", **SMALL)
+    model_config = small("lstm")
     runs = {graphs: train_model(model_config, x_train, y_train, x_val, y_val,
                                 TrainConfig(epochs=5, device="cuda", cuda_graphs=graphs, lr_patience=0))
             for graphs in (False, True)}
@@ -170,7 +176,7 @@ def test_captured_cuda_step_matches_eager():
 
 def test_a_warm_start_that_only_gets_worse_keeps_the_weights_it_was_given():
     x_train, y_train, x_val, y_val = synthetic_windows(300)
-    model_config = ModelConfig(arch="mlp", **SMALL)
+    model_config = small("mlp")
     good = train_model(model_config, x_train, y_train, x_val, y_val, TrainConfig(epochs=20, device="cpu"))
     wrecked = train_model(model_config, x_train, y_train, x_val, y_val,
                           TrainConfig(optimizer="sgd", learning_rate=5.0, grad_clip=0, epochs=2, device="cpu"),
@@ -207,14 +213,14 @@ def test_patience_running_out_on_the_last_epoch_reads_as_completed_not_stopped_e
     x_train, y_train, x_val, y_val = synthetic_windows(100)
     _validation_losses(monkeypatch, [1.0, 2.0, 2.0, 2.0])
     config = TrainConfig(epochs=epochs, patience=2, batch_size=16, lr_patience=0, device="cpu")
-    outcome = train_model(ModelConfig(arch="linear"), x_train, y_train, x_val, y_val, config).outcome
+    outcome = train_model(model_config_for("linear"), x_train, y_train, x_val, y_val, config).outcome
     assert (outcome.reason, outcome.epochs_run, outcome.message) == (reason, 3, message)
 
 
 def test_a_model_cancelled_before_its_first_epoch_is_not_trained():
     x_train, y_train, x_val, y_val = synthetic_windows(100)
     config = TrainConfig(epochs=5, batch_size=16, device="cpu")
-    model_config = ModelConfig(arch="linear")
+    model_config = model_config_for("linear")
     cold = train_model(model_config, x_train, y_train, x_val, y_val, config, should_stop=lambda: True).outcome
     assert (cold.reason, cold.epochs_run, cold.trained) == ("cancelled", 0, False)
     assert cold.message == "Not trained: cancelled before its first epoch."

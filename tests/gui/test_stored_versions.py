@@ -7,10 +7,10 @@ from engine.pipeline import run_backtest
 from engine.runs import RunConfig
 from engine.store import RunStore
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import model_config_for
 
 CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1,), features=("log_return",)),
-                   models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                   models=(model_config_for("mlp", hidden_layers=(8,)),),
                    training=TrainConfig(epochs=1, device="cpu", patience=0),
                    walk_forward=WalkForwardConfig(initial_train=150, retrain_every=0))
 

@@ -20,10 +20,10 @@ def tiny_config(archs=("linear", "mlp"), epochs=2):
     from engine.fit_config import TrainConfig
     from engine.runs import DataConfig, RunConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
+    from models import fields_of, model_config_for
 
     return RunConfig(DataConfig(start="2015-01-01"), WindowConfig(window=10),
-                     tuple(ModelConfig(arch=a, hidden_layers=(16,)) for a in archs),
+                     tuple(model_config_for(a, **fields_of(a, {"hidden_layers": (16,)})) for a in archs),
                      TrainConfig(epochs=epochs, patience=0, device="cpu"))
 
 

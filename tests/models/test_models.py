@@ -1,8 +1,8 @@
-"""Contract tests for every registered model, plus ModelConfig and HELP."""
+"""Contract tests for every registered model, plus the catalog, the architectures' configs and HELP."""
 
 from __future__ import annotations
 
-import dataclasses
+import inspect
 import json
 import subprocess
 import sys
@@ -13,11 +13,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import WorkbenchError
-from models import ARCHITECTURES, CHOICES, HELP, LIMITS, ModelConfig
+from models import (
+    ARCHITECTURES,
+    HELP,
+    ModelConfig,
+    fields_of,
+    model_config_for,
+    model_config_from_dict,
+)
+from models.config import DenseConfig
 from models.registry import MODELS, build_model
 
 T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
 SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8))
+# The allowed values of every fixed-choice field of any architecture.
+CHOICES = {name: spec.choices for entry in ARCHITECTURES.values()
+           for name, spec in entry.config.settings().items() if spec.choices}
 
 VARIANTS: dict[str, dict] = {
     "default": {},
@@ -33,7 +44,7 @@ VARIANTS: dict[str, dict] = {
 
 
 def make(arch: str, variant: str = "default", **overrides) -> torch.nn.Module:
-    config = ModelConfig(arch=arch, **{**SMALL, **VARIANTS[variant], **overrides})
+    config = model_config_for(arch, **fields_of(arch, {**SMALL, **VARIANTS[variant], **overrides}))
     return build_model(config, n_timesteps=T, n_features=F, n_outputs=OUT)
 
 
@@ -47,7 +58,8 @@ def batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 def test_registry_lists_every_family() -> None:
     assert list(ARCHITECTURES) == list(MODELS) == ["linear", "mlp", "rnn", "lstm", "gru", "cnn"]
-    assert all(summary.endswith(".") for summary in ARCHITECTURES.values())
+    assert all(entry.summary.endswith(".") for entry in ARCHITECTURES.values())
+    assert all(entry.title and entry.config.arch == name for name, entry in ARCHITECTURES.items())
 
 
 def test_configs_and_help_load_without_torch() -> None:
@@ -128,9 +140,7 @@ def test_cnn_is_causal() -> None:
     assert torch.all(diff[:3] == 0) and torch.all(diff[3:] > 0)
 
 
-CONFIGS = st.builds(
-    ModelConfig,
-    arch=st.sampled_from(list(ARCHITECTURES)),
+FIELD_VALUES = dict(
     hidden_size=st.integers(1, 8),
     num_layers=st.integers(1, 3),
     bidirectional=st.booleans(),
@@ -144,6 +154,9 @@ CONFIGS = st.builds(
     kernel_size=st.integers(1, 5),
     dilated=st.booleans(),
     pooling=st.sampled_from(CHOICES["pooling"]),
+)
+CONFIGS = st.sampled_from(list(ARCHITECTURES)).flatmap(
+    lambda arch: st.fixed_dictionaries(fields_of(arch, FIELD_VALUES)).map(lambda f: model_config_for(arch, **f))
 )
 
 
@@ -165,22 +178,65 @@ def test_output_shape_follows_the_data(
 
 def test_build_model_rejects_empty_sizes() -> None:
     with pytest.raises(WorkbenchError, match="n_features must be at least 1"):
-        build_model(ModelConfig(), n_timesteps=8, n_features=0, n_outputs=1)
+        build_model(model_config_for("lstm"), n_timesteps=8, n_features=0, n_outputs=1)
 
 
-# --- ModelConfig ---
+# --- the architectures' configs ---
 
 
 @given(CONFIGS)
 def test_config_json_round_trip(config: ModelConfig) -> None:
     # Equality also checks the tuple fields came back as tuples, not lists.
-    assert ModelConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert model_config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
 def test_from_dict_keeps_defaults_for_missing_keys_and_rejects_unknown_ones() -> None:
-    assert ModelConfig.from_dict({"arch": "gru"}) == ModelConfig(arch="gru")
-    with pytest.raises(WorkbenchError, match="unknown ModelConfig field.*hiden_size"):
-        ModelConfig.from_dict({"hiden_size": 8})
+    assert model_config_from_dict({"arch": "gru"}) == model_config_for("gru")
+    with pytest.raises(WorkbenchError, match="lstm has no field 'hiden_size'"):
+        model_config_from_dict({"hiden_size": 8})
+
+
+def test_a_field_the_architecture_lacks_is_refused_naming_the_fields_it_has() -> None:
+    with pytest.raises(WorkbenchError, match=r"^lstm has no field 'channels': its fields are hidden_size, "
+                                             r"num_layers, bidirectional, hidden_layers, .*, init; remove it"):
+        model_config_for("lstm", channels=(8,))
+    with pytest.raises(WorkbenchError, match=r"^linear has no field 'dropout': its fields are init;"):
+        model_config_from_dict({"arch": "linear", "dropout": 0.1})
+
+
+def test_fields_of_keeps_only_the_fields_an_architecture_has() -> None:
+    shared = {"hidden_size": 8, "dropout": 0.0, "channels": (4,)}
+    assert fields_of("lstm", shared) == {"hidden_size": 8, "dropout": 0.0}
+    assert fields_of("cnn", shared) == {"dropout": 0.0, "channels": (4,)}
+    assert fields_of("linear", shared) == {}
+
+
+def test_each_architecture_has_the_fields_its_network_reads_in_the_order_of_its_form() -> None:
+    dense = ("hidden_layers", "activation", "leaky_slope", "dropout", "norm", "init")
+    recurrent = ("hidden_size", "num_layers", "bidirectional", *dense)
+    assert {name: tuple(entry.config.settings()) for name, entry in ARCHITECTURES.items()} == {
+        "linear": ("init",), "mlp": dense, "rnn": recurrent, "lstm": recurrent, "gru": recurrent,
+        "cnn": ("channels", "kernel_size", "dilated", "pooling", *dense),
+    }
+
+
+def test_the_shared_fields_are_declared_once() -> None:
+    classes = {klass for entry in ARCHITECTURES.values() for klass in entry.config.__mro__}
+    declared = [name for klass in classes for name in inspect.get_annotations(klass) if name != "arch"]
+    assert sorted(declared) == sorted(set(declared))
+
+
+def test_the_base_config_is_no_architecture() -> None:
+    with pytest.raises(TypeError, match="model_config_for"):
+        ModelConfig()
+
+
+def _config_with(field: str, value: object) -> ModelConfig:
+    """The first architecture that has field, with value in it."""
+    if field == "arch":
+        return model_config_for(value)
+    arch = next(name for name, entry in ARCHITECTURES.items() if field in entry.config.settings())
+    return model_config_for(arch, **{field: value})
 
 
 @pytest.mark.parametrize(
@@ -207,21 +263,27 @@ def test_from_dict_keeps_defaults_for_missing_keys_and_rejects_unknown_ones() ->
 )
 def test_invalid_value_names_the_field(field: str, value: object) -> None:
     with pytest.raises(WorkbenchError, match=rf"^{field} must "):
-        ModelConfig(**{field: value})
+        _config_with(field, value)
 
 
 def test_out_of_range_message_gives_range_and_fix() -> None:
     with pytest.raises(WorkbenchError, match=r"between 1 and 4096, got 0: choose"):
-        ModelConfig(hidden_size=0)
+        model_config_for("lstm", hidden_size=0)
 
 
 def test_unknown_arch_lists_the_available_ones() -> None:
     with pytest.raises(WorkbenchError, match=", ".join(ARCHITECTURES)):
-        ModelConfig(arch="transformer")
+        model_config_for("transformer")
 
 
-def test_limits_name_real_fields() -> None:
-    assert set(LIMITS) <= {f.name for f in dataclasses.fields(ModelConfig)}
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_field_has_help_a_label_and_every_number_its_limits(arch: str) -> None:
+    for spec in ARCHITECTURES[arch].config.settings().values():
+        assert len(spec.help) > 80 and spec.label, spec.name
+        if spec.hint in (int, float) or spec.hint == tuple[int, ...]:
+            assert spec.limits is not None and spec.advice, spec.name
+            assert spec.limits[0] <= (min(spec.default, default=spec.limits[0]) if spec.hint == tuple[int, ...]
+                                      else spec.default) <= spec.limits[1], spec.name
 
 
 # --- HELP ---
@@ -230,6 +292,6 @@ def test_limits_name_real_fields() -> None:
 def test_help_explains_every_setting() -> None:
     training = {"l1", "l2", "learning_rate", "batch_size", "epochs", "patience", "optimizer"}
     training |= {"momentum", "grad_clip", "window", "horizons"}
-    expected = {f.name for f in dataclasses.fields(ModelConfig)} | training
+    expected = {name for entry in ARCHITECTURES.values() for name in entry.config.settings()} | training
     assert expected <= set(HELP)
     assert all(len(text) > 80 for text in HELP.values())

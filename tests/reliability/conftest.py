@@ -8,13 +8,13 @@ from engine.data import read_ohlcv_csv
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.runs import RunConfig
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import model_config_for
 
 GOOG_FILE = "GOOG_daily_2004_2013.csv"
 
 # Three folds of a one-hidden-layer MLP and of the linear baseline: about a second on a CPU.
 TINY_RUN = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("log_return",)),
-                     models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                     models=(model_config_for("mlp", hidden_layers=(8,)),),
                      training=TrainConfig(epochs=2, batch_size=16, patience=0, device="cpu", seed=3),
                      walk_forward=WalkForwardConfig(initial_train=150, retrain_every=80))
 

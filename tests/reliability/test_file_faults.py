@@ -21,7 +21,7 @@ from engine.files import write_atomically
 from engine.pipeline import run_backtest
 from engine.results import export_csv
 from engine.train import predict
-from models import ModelConfig
+from models import model_config_for
 from models.registry import build_model
 
 EXPORTED = ["equity.csv", "folds.csv", "metrics.csv", "predictions.csv", "run_stats.csv", "trades.csv"]
@@ -175,7 +175,7 @@ def test_a_full_disk_midway_through_an_export_leaves_the_previous_export_whole(r
 @pytest.fixture
 def saved_model(tmp_path):
     torch.manual_seed(0)
-    config = ModelConfig(arch="gru", hidden_size=8, num_layers=1)
+    config = model_config_for("gru", hidden_size=8, num_layers=1)
     model = build_model(config, 10, 3, 2)
     directory = save_model(tmp_path / "model", model, config, input_shape=(10, 3), n_outputs=2,
                            classification=False)
@@ -193,9 +193,9 @@ def test_a_full_disk_while_saving_a_model_keeps_the_model_saved_before(saved_mod
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    retrained = build_model(ModelConfig(arch="gru", hidden_size=8, num_layers=1), 10, 3, 2)
+    retrained = build_model(model_config_for("gru", hidden_size=8, num_layers=1), 10, 3, 2)
     with pytest.raises(WorkbenchError, match=rf"Could not write {directory / WEIGHTS_FILE}: No space left on device"):
-        save_model(directory, retrained, ModelConfig(arch="gru", hidden_size=8, num_layers=1), input_shape=(10, 3),
+        save_model(directory, retrained, model_config_for("gru", hidden_size=8, num_layers=1), input_shape=(10, 3),
                    n_outputs=2, classification=False)
 
     assert snapshot(directory) == before
@@ -206,7 +206,7 @@ def test_saving_a_model_where_a_file_stands_names_the_path(saved_model, tmp_path
     _, model = saved_model
     (tmp_path / "models").write_text("a file, not a folder")
     with pytest.raises(WorkbenchError, match=r"Could not write .*models/gru/model\.pt: Not a directory"):
-        save_model(tmp_path / "models" / "gru", model, ModelConfig(arch="gru", hidden_size=8, num_layers=1),
+        save_model(tmp_path / "models" / "gru", model, model_config_for("gru", hidden_size=8, num_layers=1),
                    input_shape=(10, 3), n_outputs=2, classification=False)
 
 

@@ -17,9 +17,9 @@ from engine.fit_config import TrainConfig
 from engine.pipeline import run_backtest
 from engine.results import export_csv
 from engine.train import EpochReport, _TrainStep, predict, train_model
-from models import ModelConfig
+from models import model_config_for
 
-MLP = ModelConfig(arch="mlp", hidden_layers=(8,), dropout=0.0)
+MLP = model_config_for("mlp", hidden_layers=(8,), dropout=0.0)
 OOM = "CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 7.79 GiB total capacity)"
 
 
