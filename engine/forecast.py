@@ -82,10 +82,12 @@ def target_dates(index: pd.DatetimeIndex, horizons: tuple[int, ...], calendar: s
     steps on (no calendar describes those bars)."""
     last = index[-1]
     if calendar is None:
-        step = pd.Timedelta(np.median(np.diff(index.asi8)), "ns")
+        step = (index[1:] - index[:-1]).median()
         return [last + h * step for h in horizons]
     try:
-        sessions = xc.get_calendar(calendar, start=last.normalize() - pd.Timedelta(days=7)).sessions
+        day = last.normalize()
+        span = pd.Timedelta(days=2 * max(horizons) + 14)  # holds max(horizons) sessions of any exchange
+        sessions = xc.get_calendar(calendar, start=day - pd.Timedelta(days=7), end=day + span).sessions
     except (ValueError, xc.errors.CalendarError) as error:
         raise WorkbenchError(f"The {calendar} calendar cannot date forecasts after {last.date()} ({error}): give "
                              "another with --exchange.") from error
