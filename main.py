@@ -96,11 +96,14 @@ def _backtest(args: argparse.Namespace) -> int:
 def _forecast(args: argparse.Namespace) -> int:
     """Backtest (or load a stored run), then forecast the bars after the last one with intervals and the record."""
     from engine.files import write_atomically
-    from engine.forecast import forecast_ahead, forecast_calendar
+    from engine.forecast import forecast_ahead, forecast_calendar, refit_on_all_bars
 
     out = Path(args.out)
     config, loaded, result, models = (_backtest_for_forecast(args, out) if args.from_run is None
                                       else _stored_for_forecast(args))
+    if args.refit:
+        print("refitting each final model on every bar up to the last one")
+        models = refit_on_all_bars(config, loaded.bars, result, models)
     calendars = {name: forecast_calendar(report, args.exchange) for name, report in loaded.reports.items()}
     forecast = forecast_ahead(config, loaded.bars, result, models, calendars)
     path = write_atomically(out / "forecast.csv", lambda file: forecast.table.to_csv(file, index=False))
@@ -379,6 +382,9 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--from-run", type=int, help="forecast with a stored run's final models and settings "
                           "instead of running a backtest; --ticker/--csv may replace its series (default: backtest "
                           "now)")
+    forecast.add_argument("--refit", action="store_true", help="first refit each final model on every bar up to "
+                          "the last one (labels past it purged); intervals and record stay the walk-forward's "
+                          "(default %(default)s)")
     forecast.add_argument("--exchange", help="exchange calendar that dates the forecasts, e.g. XNYS or 24/7 "
                           "(default: the series' calendar, inferred from the bars for CSV files)")
     forecast.add_argument("--out", default="runs/forecast", help="folder for forecast.csv and the backtest's CSV "

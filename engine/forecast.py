@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from engine.backtest import LinearBaselineFitter, NetworkFitter
 from engine.baseline import LINEAR_BASELINE, LinearFit
 from engine.conformal import conformal_bounds, walk_forward_coverage
 from engine.data import QualityReport
@@ -28,7 +29,7 @@ from engine.results import BacktestResult
 from engine.runs import RunConfig
 from engine.significance import SIGNIFICANCE_LEVEL, verdict
 from engine.train import predict
-from engine.windows import TickerScalers
+from engine.windows import Samples, SplitName, TickerScalers, window_series
 from models.registry import build_model
 
 LEVELS = (0.8, 0.95)
@@ -66,6 +67,32 @@ def forecast_ahead(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame]
             rows.append(row)
             sentences.append(_sentence(config, row, past))
     return Forecast(pd.DataFrame(rows, columns=FORECAST_COLUMNS), tuple(sentences))
+
+
+def refit_on_all_bars(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame], result: BacktestResult,
+                      models: Mapping[tuple[str, str], tuple[dict, dict]]) -> dict[tuple[str, str], tuple[dict, dict]]:
+    """Each final model fitted once more, as a fold after the last would be: on every bar up to the last one
+    (warm-started from the last fold's weights if the run warm-starts), with fresh scalers."""
+    refitted = {}
+    for (ticker, label), (state, _) in models.items():
+        samples, scalers = refit_samples(ticker, bars_by_ticker[ticker], config)
+        fit = (LinearBaselineFitter(config.classification) if label == LINEAR_BASELINE else NetworkFitter(
+            dict(zip(model_labels(config.models), config.models))[label], config.training, config.walk_forward,
+            config.classification))
+        fold = sum(f.ticker == ticker and f.model == label for f in result.folds)  # the walk-forward's next fold
+        fitted = fit(fold, samples, state, on_event=lambda event: None, should_stop=lambda: False)
+        refitted[(ticker, label)] = (fitted.state, scalers.to_dict())
+    return refitted
+
+
+def refit_samples(ticker: str, bars: pd.DataFrame, config: RunConfig
+                  ) -> tuple[dict[SplitName, Samples], TickerScalers]:
+    """The training and early-stopping samples of a fold whose test stretch would start after the last bar: every
+    label lies on or before the last bar (those reaching past it are purged); the test split is empty."""
+    walk = config.walk_forward
+    span = bars.iloc[max(0, len(bars) - walk.initial_train):] if walk.scheme == "rolling" else bars
+    val_start = len(span) - round(walk.early_stop_fraction * len(span))
+    return window_series(ticker, span, config.windows, val_start, len(span))
 
 
 def forecast_calendar(report: QualityReport, exchange: str | None) -> str | None:

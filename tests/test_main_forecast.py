@@ -92,3 +92,12 @@ def test_forecast_accepts_the_issue_interface(flag):
     args = _parser().parse_args(["forecast", flag, "X", "--arch", "lstm", "--horizons", "1,5,20", "--from-run", "3",
                                  "--out", "d"])
     assert args.from_run == 3 and args.horizons == "1,5,20"
+
+
+def test_refit_forecasts_from_a_model_fitted_on_every_bar(tmp_path, capsys):
+    plain = _forecast(tmp_path / "plain", *SP500, *FAST)
+    refitted = _forecast(tmp_path / "refit", "--from-run", "1", "--refit")
+    assert "refitting each final model" in capsys.readouterr().out
+    assert (refitted["predicted"] != plain["predicted"]).all()  # new weights and scalers
+    same = ["ticker", "model", "horizon", "last_bar", "target_date", "coverage_80", "n_out_of_sample", "dm_p"]
+    pd.testing.assert_frame_equal(refitted[same], plain[same])  # the record is still the walk-forward's

@@ -30,3 +30,23 @@ def test_the_calendar_is_inferred_for_csv_files_or_given(real_data):
     assert forecast_calendar(goog, None) == "XNYS"
     assert forecast_calendar(goog, "xlon") == "XLON"
     assert forecast_calendar(bitcoin_months, "24/7") is None  # monthly bars: no calendar of sessions dates them
+
+
+@pytest.mark.parametrize("scheme", ["expanding", "rolling"])
+def test_the_refit_uses_every_label_up_to_the_last_bar_and_none_past_it(real_data, scheme):
+    from engine.fit_config import WalkForwardConfig
+    from engine.forecast import refit_samples
+    from engine.runs import RunConfig
+    from engine.windows import WindowConfig
+
+    bars = read_ohlcv_csv(real_data / "GOOG_daily_2004_2013.csv")[0].iloc[:400]
+    config = RunConfig(windows=WindowConfig(horizons=(1, 5), window=10),
+                       walk_forward=WalkForwardConfig(initial_train=300, scheme=scheme))
+    samples, _ = refit_samples("GOOG", bars, config)
+    last = bars.index[-1].to_datetime64()
+    assert len(samples["test"]) == 0
+    assert samples["val"].target_time.max() == last  # the latest label that exists is used ...
+    assert samples["val"].input_end.max() == bars.index[-6].to_datetime64()  # ... and none reaching past it
+    assert samples["train"].target_time.max() < samples["val"].target_time.min()
+    first = bars.index[100 if scheme == "rolling" else 0].to_datetime64()
+    assert samples["train"].input_end.min() > first
