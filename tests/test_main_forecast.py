@@ -101,3 +101,10 @@ def test_refit_forecasts_from_a_model_fitted_on_every_bar(tmp_path, capsys):
     assert (refitted["predicted"] != plain["predicted"]).all()  # new weights and scalers
     same = ["ticker", "model", "horizon", "last_bar", "target_date", "coverage_80", "n_out_of_sample", "dm_p"]
     pd.testing.assert_frame_equal(refitted[same], plain[same])  # the record is still the walk-forward's
+
+
+def test_from_run_with_a_series_the_run_has_no_model_for_is_a_clear_error(tmp_path, capsys, real_data):
+    _forecast(tmp_path / "made", *SP500, *FAST)
+    csv = str(real_data / "GOOG_daily_2004_2013.csv")
+    assert main(["forecast", "--from-run", "1", "--csv", csv, "--out", str(tmp_path / "again")]) == 2
+    assert "Run 1 has no saved model 'lstm' for GOOG_DAILY_2004_2013." in capsys.readouterr().err
