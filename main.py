@@ -379,9 +379,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_data_options(forecast)
     _add_model_options(forecast)
     _add_backtest_options(forecast)
-    forecast.add_argument("--from-run", type=int, help="forecast with a stored run's final models and settings "
-                          "instead of running a backtest; --ticker/--csv may replace its series (default: backtest "
-                          "now)")
+    forecast.add_argument("--from-run", type=int, help="forecast with a stored run's final models, settings and "
+                          "record instead of running a backtest (its settings replace the model and backtest options); "
+                          "the series is loaded afresh up to --end or its latest bar, and --ticker/--csv may replace "
+                          "it (default: backtest now)")
     forecast.add_argument("--refit", action="store_true", help="first refit each final model on every bar up to "
                           "the last one (labels past it purged); intervals and record stay the walk-forward's "
                           "(default %(default)s)")
