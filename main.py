@@ -3,6 +3,7 @@
     python main.py                      open the workbench
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
+    python main.py forecast --ticker SP500 --arch lstm --horizons 1,5,20 --out runs/forecast
     python main.py runs list            stored backtests (also: runs export|rerun|delete ID)
     python main.py data --ticker SP500  the data-quality report of a series
     python main.py --help               every command and its options
@@ -90,6 +91,77 @@ def _train(args: argparse.Namespace) -> int:
 
 def _backtest(args: argparse.Namespace) -> int:
     return _run_backtests(_run_config(args), Path(args.out), seeds=args.seeds, store=not args.no_store)
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    """Backtest (or load a stored run), then forecast the bars after the last one with intervals and the record."""
+    from engine.files import write_atomically
+    from engine.forecast import forecast_ahead, forecast_calendar, refit_on_all_bars
+
+    out = Path(args.out)
+    config, loaded, result, models = (_backtest_for_forecast(args, out) if args.from_run is None
+                                      else _stored_for_forecast(args))
+    if args.refit:
+        print("refitting each final model on every bar up to the last one")
+        models = refit_on_all_bars(config, loaded.bars, result, models)
+    calendars = {name: forecast_calendar(report, args.exchange) for name, report in loaded.reports.items()}
+    forecast = forecast_ahead(config, loaded.bars, result, models, calendars)
+    path = write_atomically(out / "forecast.csv", lambda file: forecast.table.to_csv(file, index=False))
+    print(forecast.table.to_string(index=False, na_rep="", float_format="{:.4g}".format))
+    for sentence in forecast.sentences:
+        print(f"record: {sentence}")
+    print(f"wrote {path}")
+    return 0
+
+
+def _backtest_for_forecast(args: argparse.Namespace, out: Path):
+    """The backtest a forecast rests on, run now: its CSVs written and, unless --no-store, the run stored."""
+    from engine.pipeline import backtest_and_store, load_data
+    from engine.results import export_csv
+    from engine.store import default_store_path
+
+    config = _run_config(args)
+    loaded = load_data(config.data)
+    for notice in loaded.notices:
+        print(f"note: {notice}")
+    stored = backtest_and_store(config, loaded.bars, store=not args.no_store, on_event=_print_fold)
+    written = export_csv(stored.run.result, out)
+    if stored.not_stored is not None:
+        raise stored.not_stored  # the results are exported already: nothing is lost
+    if stored.run_id is not None:
+        print(f"stored as run {stored.run_id} in {default_store_path()}")
+    print("wrote " + ", ".join(str(path) for path in written))
+    return config, loaded, stored.run.result, stored.run.models
+
+
+def _stored_for_forecast(args: argparse.Namespace):
+    """A stored run's settings, result and final models, with its series (or --ticker/--csv) loaded afresh."""
+    from dataclasses import replace
+
+    from engine.baseline import backtest_labels
+    from engine.pipeline import load_data, model_labels
+    from engine.store import RunStore
+
+    with RunStore() as store:
+        stored = store.load(args.from_run)
+        series = {"tickers": tuple(args.ticker or ()), "csv_files": tuple(args.csv or ())} if (
+            args.ticker or args.csv) else {}
+        config = replace(stored.config, data=replace(stored.config.data, end=args.end, **series))
+        labels = backtest_labels(model_labels(config.models))
+        models = {(name, label): store.load_model_state(args.from_run, name, label)
+                  for name in config.data.series_names for label in labels}
+    if stored.notice:
+        print(f"note: {stored.notice}")
+    loaded = load_data(config.data)
+    for notice in loaded.notices:
+        print(f"note: {notice}")
+    last_bars = stored.result.predictions.groupby("ticker")["target_date"].max()
+    for name, bars in loaded.bars.items():
+        if bars.index[-1] < last_bars[name]:
+            raise WorkbenchError(f"{name} now ends on {bars.index[-1].date()}, before the last bar of run "
+                                 f"{args.from_run} ({last_bars[name].date()}): load the series up to that date at "
+                                 "least, or run a new backtest with --ticker or --csv and no --from-run.")
+    return config, loaded, stored.result, models
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -302,6 +374,26 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store "
                           "(default %(default)s)")
     backtest.set_defaults(command=_backtest)
+
+    forecast = commands.add_parser("forecast", help="forecast the bars after the last one, with conformal intervals "
+                                   "and the walk-forward record; writes forecast.csv (and the backtest's CSVs)")
+    _add_data_options(forecast)
+    _add_model_options(forecast)
+    _add_backtest_options(forecast)
+    forecast.add_argument("--from-run", type=int, help="forecast with a stored run's final models, settings and "
+                          "record instead of running a backtest (its settings replace the model and backtest options); "
+                          "the series is loaded afresh up to --end or its latest bar, and --ticker/--csv may replace "
+                          "it (default: backtest now)")
+    forecast.add_argument("--refit", action="store_true", help="first refit each final model on every bar up to "
+                          "the last one (labels past it purged); intervals and record stay the walk-forward's "
+                          "(default %(default)s)")
+    forecast.add_argument("--exchange", help="exchange calendar that dates the forecasts, e.g. XNYS or 24/7 "
+                          "(default: the series' calendar, inferred from the bars for CSV files)")
+    forecast.add_argument("--out", default="runs/forecast", help="folder for forecast.csv and the backtest's CSV "
+                          "files (default %(default)s)")
+    forecast.add_argument("--no-store", action="store_true", help="do not save the backtest in the run store "
+                          "(default %(default)s)")
+    forecast.set_defaults(command=_forecast)
 
     runs = commands.add_parser("runs", help="list, export, re-run or delete stored backtest runs")
     runs.add_argument("action", choices=("list", "export", "rerun", "delete"), help="list the stored runs, or "

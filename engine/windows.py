@@ -112,6 +112,11 @@ class TickerScalers:
                     name: getattr(scaler, name).tolist() for name in _SCALER_PARAMETERS[type(scaler).__name__]}}
                 for role, scaler in (("features", self.features), ("target", self.target))}
 
+    @classmethod
+    def from_dict(cls, data: Mapping) -> TickerScalers:
+        """The scalers to_dict described, fitted as they were."""
+        return cls(_scaler_from_dict(data["features"]), _scaler_from_dict(data["target"]))
+
 
 @dataclass(frozen=True)
 class WindowedData:
@@ -237,6 +242,16 @@ def split_segments(ticker: str, index: pd.DatetimeIndex, config: WindowConfig, v
 
 _SCALER_PARAMETERS = {"StandardScaler": ("mean_", "scale_", "var_"),  # by class name, as to_dict records it
                       "MinMaxScaler": ("min_", "scale_", "data_min_", "data_max_")}
+
+
+def _scaler_from_dict(data: Mapping | None) -> StandardScaler | MinMaxScaler | None:
+    if data is None:
+        return None
+    scaler = _make_scaler({"StandardScaler": "standard", "MinMaxScaler": "minmax"}[data["kind"]])
+    for name in _SCALER_PARAMETERS[data["kind"]]:
+        setattr(scaler, name, np.asarray(data[name], dtype=np.float64))
+    scaler.n_features_in_ = len(data[_SCALER_PARAMETERS[data["kind"]][0]])
+    return scaler
 
 
 def _make_scaler(kind: ScalerKind) -> StandardScaler | MinMaxScaler | None:

@@ -1,4 +1,6 @@
 """Windowed datasets: shapes, exact target alignment, chronological splits, no look-ahead."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -212,3 +214,20 @@ def test_config_round_trips_through_a_dict():
     assert WindowConfig.from_dict(config.to_dict()) == config
     with pytest.raises(WorkbenchError, match="Unknown window setting"):
         WindowConfig.from_dict({"windw": 5})
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+def test_scalers_rebuilt_from_their_dict_transform_as_the_fitted_ones(kind):
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    from engine.windows import TickerScalers
+
+    make = {"standard": StandardScaler, "minmax": MinMaxScaler}[kind]
+    rng = np.random.default_rng(0)
+    fitted = TickerScalers(make().fit(rng.normal(size=(50, 3))), make().fit(rng.normal(size=(50, 2))))
+    rebuilt = TickerScalers.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    probe = rng.normal(size=(4, 3))
+    np.testing.assert_array_equal(rebuilt.features.transform(probe), fitted.features.transform(probe))
+    np.testing.assert_array_equal(rebuilt.target.inverse_transform(probe[:, :2]),
+                                  fitted.target.inverse_transform(probe[:, :2]))
+    assert TickerScalers.from_dict({"features": None, "target": None}) == TickerScalers(None, None)
