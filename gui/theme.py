@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPalette, QPen
 from PySide6.QtWidgets import QApplication
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
@@ -84,6 +85,25 @@ def style_plot(plot: pg.PlotItem, theme: Theme) -> None:
         axis.setTextPen(pg.mkPen(theme.plot_fg))
         axis.setStyle(maxTickLevel=1)  # major and minor ticks: the third grid level tripled every repaint
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+
+
+def buy_and_hold_pen(theme: Theme, width: float = 1.6) -> QPen:
+    """Buy & Hold's line on every chart: the axes' colour, dashed, so it reads as the yardstick, not a model."""
+    return pg.mkPen(theme.plot_fg, width=width, style=Qt.PenStyle.DashLine)
+
+
+def mix(colour: str, background: str, amount: float) -> str:
+    """`amount` of colour over background, as #rrggbb (style sheets take no alpha on every platform)."""
+    a, b = QColor(colour), QColor(background)
+    return QColor(round(a.red() * amount + b.red() * (1 - amount)), round(a.green() * amount + b.green() * (1 - amount)),
+                  round(a.blue() * amount + b.blue() * (1 - amount))).name()
+
+
+def tint(colour: str, alpha: float) -> QColor:
+    """The colour with opacity `alpha`."""
+    c = QColor(colour)
+    c.setAlphaF(alpha)
+    return c
 
 
 def base_font() -> QFont:
