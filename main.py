@@ -226,8 +226,8 @@ def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
 def _write_seed_summaries(results: dict, config, out: Path) -> None:
     """Mean and std of every metric over the seeds, and the run-level statistics with each seed a trial."""
     from engine.files import write_all_atomically
+    from engine.leaderboard import seed_summary
     from engine.skill import run_stats_over_seeds
-    from engine.store import seed_summary
 
     summary = seed_summary([result.metrics for result in results.values()])
     stats = run_stats_over_seeds(results, target=config.windows.target,

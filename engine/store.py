@@ -72,6 +72,14 @@ class StoredRun:
     notice: str | None = None  # set when an older version stored it: what is out of date, and how to renew it
 
 
+@dataclass(frozen=True)
+class StoreContents:
+    """Every run of a store as read at once: the whole ones, oldest first, and why the others could not be read."""
+
+    runs: tuple[StoredRun, ...]
+    damaged: Mapping[int, str]  # run id → the message of its WorkbenchError
+
+
 def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("stock-workbench")) / "runs.sqlite"
 
@@ -178,6 +186,16 @@ class RunStore:
                                  "delete it; the other runs are not affected.") from error
         return StoredRun(run_id, created, name, config, fingerprint, result, _older_version_notice(run_id, version))
 
+    def load_all(self) -> StoreContents:
+        """Read every stored run; a damaged one is listed with its message, the others still load."""
+        runs, damaged = [], {}
+        for run_id in [int(i) for i in self.list_runs()["id"]][::-1]:
+            try:
+                runs.append(self.load(run_id))
+            except WorkbenchError as error:
+                damaged[run_id] = str(error)
+        return StoreContents(tuple(runs), damaged)
+
     def load_model_state(self, run_id: int, ticker: str, model: str) -> tuple[dict, dict]:
         """The final fold's weights (a state_dict) and scaler parameters of one model."""
         rows = self._query("SELECT state, scalers FROM models WHERE run_id = ? AND ticker = ? AND model = ?",
@@ -217,16 +235,6 @@ class RunStore:
                                   "copy of the app): close it and try again.")
         return WorkbenchError(f"The run store {self.path} is damaged ({error}). Move the file aside to start a "
                               "new store; your data cache and exported files are not affected.")
-
-
-def seed_summary(metrics: list[pd.DataFrame]) -> pd.DataFrame:
-    """Mean and standard deviation of every numeric metric over runs that differ only in their seed."""
-    stacked = pd.concat(metrics, ignore_index=True)
-    numeric = stacked.select_dtypes("number").columns.drop("horizon", errors="ignore")
-    grouped = stacked.groupby(["ticker", "model", "horizon"], sort=False)[list(numeric)]
-    summary = grouped.agg(["mean", "std"])
-    summary.columns = [f"{name} {stat}" for name, stat in summary.columns]
-    return summary.assign(runs=grouped.size()).reset_index()
 
 
 def _frame_to_blob(frame: pd.DataFrame) -> bytes:

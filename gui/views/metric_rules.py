@@ -28,12 +28,6 @@ from engine.metric_rules import (  # noqa: F401 - the views read every rule from
     tested,
 )
 
-# The leaderboard's metric columns, in order. "Sharpe CI" shows the interval of INTERVALS in one cell and sorts by
-# its lower end; "DSR" is the run-level Deflated Sharpe of the best trial (engine run_stats).
-LEADERBOARD_METRICS = ("Return [%]", "Sharpe Ratio", "Sharpe CI", "DM p vs naive", "DSR", "Max. Drawdown [%]",
-                       "Theil's U", "MASE", "Directional Accuracy [%]", "# Trades")
-INTERVALS = {"Sharpe CI": ("Sharpe CI low", "Sharpe CI high")}
-
 # The Backtest tab's metrics table: sections of the metrics most people read first; the rest follow.
 TABLE_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Trading", ("Return [%]", "Return Before Costs [%]", "Return (Ann.) [%]", "Sharpe Ratio", "Sortino Ratio",

@@ -16,7 +16,7 @@ from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.pipeline import run_backtest
 from engine.runs import RunConfig
-from engine.store import RunStore, data_fingerprint, seed_summary
+from engine.store import RunStore, data_fingerprint
 from engine.train import predict
 from engine.windows import WindowConfig
 from models import model_config_for
@@ -108,15 +108,17 @@ def test_a_locked_store_is_reported(tmp_path, run):
         holder.close()
 
 
-def test_seed_summary_gives_mean_and_std(run):
-    shifted = run.result.metrics.copy()
-    shifted["Return [%]"] = shifted["Return [%]"] + 2.0
-    summary = seed_summary([run.result.metrics, shifted])
-    row = summary[(summary["model"] == "mlp") & (summary["horizon"] == 1)].iloc[0]
-    original = run.result.metrics.query("model == 'mlp' and horizon == 1")["Return [%]"].iloc[0]
-    assert row["Return [%] mean"] == pytest.approx(original + 1.0)
-    assert row["Return [%] std"] == pytest.approx(np.sqrt(2.0))
-    assert row["runs"] == 2
+def test_load_all_reads_every_run_and_names_the_damaged_ones(tmp_path, run):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        first, damaged, last = (store.save(CONFIG, run.result, fingerprint="x") for _ in range(3))
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE tables SET csv_gz = ? WHERE run_id = ? AND name = 'metrics'", (b"junk", damaged))
+    connection.close()
+    with RunStore(path) as store:
+        contents = store.load_all()
+    assert [stored.id for stored in contents.runs] == [first, last]  # oldest first
+    assert list(contents.damaged) == [damaged] and "damaged" in contents.damaged[damaged]
 
 
 KILLED_WRITER = textwrap.dedent("""

@@ -1,0 +1,210 @@
+"""The leaderboard as a Qt table: the engine's frame (engine.leaderboard) shown, sorted and filtered."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QHeaderView
+
+from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
+from engine.leaderboard import COLUMNS, FRAME_COLUMNS, INTERVALS, RUN_LEVEL, TEXT_COLUMNS, UPPER
+from gui.theme import DARK, Theme, tint
+from gui.views.metric_rules import better, explain, format_interval, format_mean_std, format_metric
+
+SORT_ROLE = Qt.ItemDataRole.UserRole  # the raw value a column sorts by: float for numbers, text otherwise
+# Two-line headers keep the columns narrow: all of them fit the tab of a 1920 × 1080 window unscrolled.
+HEADERS = {"Return [%]": "Return\n[%]", "Sharpe Ratio": "Sharpe\nRatio", "Sharpe CI": "Sharpe\nCI",
+           "DM p vs naive": "DM p\nvs naive", "Max. Drawdown [%]": "Max.\nDrawdown [%]", "Theil's U": "Theil's\nU",
+           "Directional Accuracy [%]": "Directional\nAccuracy [%]", "DSR": "DSR\nof best"}
+_BASELINE_TIPS = {BUY_AND_HOLD: "Holds the series over the tested dates, without costs",
+                  NAIVE: "Predicts no change: the bar a forecast must beat (Theil's U and MASE = 1)",
+                  LINEAR_BASELINE: "A linear model on the same windows, run with every backtest"}
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class LeaderboardModel(QAbstractTableModel):
+    """One row per row of the engine's leaderboard frame; the best value of each column marked."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.frame = pd.DataFrame(columns=FRAME_COLUMNS)
+        self.best: dict[str, set[int]] = {}  # metric → rows holding its best value (engine.leaderboard.best_rows)
+        self.theme = DARK
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        self.beginResetModel()
+        self.frame = frame.reset_index(drop=True)
+        self.best = {}
+        self.endResetModel()
+
+    def set_best(self, best: dict[str, set[int]]) -> None:
+        self.best = best
+        self.refresh()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw every cell (the frame is unchanged)."""
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+
+    def is_best(self, row: int, metric: str) -> bool:
+        return row in self.best.get(metric, ())
+
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.frame)
+
+    def columnCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def raw(self, row: int, column: int):
+        """The value a cell sorts by: a float for numeric columns (NaN if undefined), else text."""
+        name = COLUMNS[column]
+        value = self.frame.at[row, name]
+        if name in TEXT_COLUMNS:
+            return str(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return math.nan
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, name = index.row(), COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, name)
+        if role == SORT_ROLE:
+            return self.raw(row, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if name in TEXT_COLUMNS else _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, name)
+        return self._look(role, self.frame.at[row, "kind"], self.is_best(row, name), name)
+
+    def _text(self, row: int, name: str) -> str:
+        value = self.frame.at[row, name]
+        if name == "Horizon":
+            return f"{int(value)}"
+        if name in TEXT_COLUMNS:
+            return str(value)
+        if name in INTERVALS:
+            return format_interval(value, self.frame.at[row, name + UPPER])
+        if self.frame.at[row, "kind"] == "seeds":
+            return format_mean_std(name, value, self.frame.at[row, f"{name} std"])
+        return format_metric(name, value)
+
+    def _tooltip(self, row: int, name: str) -> str | None:
+        if self.is_best(row, name):
+            return f"Best {name} of the rows shown ({better(name)} is better)"
+        if name == "Run":
+            return self.frame.at[row, "details"]
+        if name == RUN_LEVEL:
+            details = self.frame.at[row, "DSR details"]
+            return details if isinstance(details, str) else None  # NaN where the row has no DSR
+        if name == "Model" and self.frame.at[row, "kind"] == "baseline":
+            return _BASELINE_TIPS[str(self.frame.at[row, "Model"])]
+        return None
+
+    def _look(self, role: int, kind: str, best: bool, name: str):
+        """Font and colours: the best values green and bold, baselines muted italics, seed rows tinted."""
+        theme = self.theme
+        if role == Qt.ItemDataRole.FontRole and (best or kind in ("baseline", "seeds")):
+            font = QFont()
+            font.setBold(best or (kind == "seeds" and name == "Run"))
+            font.setItalic(kind == "baseline")
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if best:
+                return QBrush(QColor(theme.success))
+            return QBrush(QColor(theme.muted)) if kind == "baseline" else None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if best:
+                return QBrush(tint(theme.success, 0.16))
+            shade = {"seeds": (theme.accent, 0.13), "baseline": (theme.muted, 0.10)}.get(kind)
+            return QBrush(tint(*shade)) if shade else None
+        return None
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        name = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS.get(name, name)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return name if name in TEXT_COLUMNS or name == "Horizon" else explain(name)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if name in TEXT_COLUMNS else _RIGHT
+        return None
+
+
+class TwoLineHeader(QHeaderView):
+    """A horizontal header whose sections fit their longest line, with room for the sort arrow only
+    where it is drawn (the styled header measures two lines as one and reserves the arrow everywhere)."""
+
+    _PADDING, _ARROW = 16, 16
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def sectionSizeFromContents(self, logical: int) -> QSize:
+        size = super().sectionSizeFromContents(logical)
+        text = str(self.model().headerData(logical, Qt.Orientation.Horizontal) or "") if self.model() else ""
+        font = QFont(self.font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        width = max(metrics.horizontalAdvance(line) for line in text.split("\n")) + self._PADDING
+        if self.isSortIndicatorShown() and logical == self.sortIndicatorSection():
+            width += self._ARROW
+        return QSize(width, size.height())
+
+
+class LeaderboardProxy(QSortFilterProxyModel):
+    """Numeric sort with undefined values last in either order; a text filter; baselines and seed rows on or off."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self._text = ""
+        self.show_baselines = True
+        self.show_seed_rows = True
+
+    def set_filter(self, text: str, *, baselines: bool, seeds: bool) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().lower()
+        self.show_baselines, self.show_seed_rows = baselines, seeds
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def shown_rows(self) -> list[int]:
+        """The source rows shown, top to bottom."""
+        return [self.mapToSource(self.index(r, 0)).row() for r in range(self.rowCount())]
+
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if isinstance(a, float) and isinstance(b, float):
+            if math.isnan(a) or math.isnan(b):
+                # NaN is the "largest" in ascending order and the "smallest" in descending: last either way.
+                descending = self.sortOrder() == Qt.SortOrder.DescendingOrder
+                if math.isnan(a) and math.isnan(b):
+                    return False
+                return math.isnan(b) != descending
+            return a < b
+        return str(a).lower() < str(b).lower()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        frame = self.sourceModel().frame
+        kind = frame.at[row, "kind"]
+        if kind == "baseline" and not self.show_baselines:
+            return False
+        if kind == "seeds" and not self.show_seed_rows:
+            return False
+        if not self._text:
+            return True
+        haystack = " ".join(str(frame.at[row, c]) for c in TEXT_COLUMNS).lower()
+        return all(word in haystack for word in self._text.split())
