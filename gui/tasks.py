@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import WorkbenchError
 from engine.estimate import TimeEstimate
@@ -30,6 +31,9 @@ from gui.events import (
     Stage,
     WindowsReady,
 )
+
+if TYPE_CHECKING:
+    from engine.store import StoreContents
 
 _SOURCES = {"sample": "bundled sample", "cache": "local cache", "download": "downloaded from Yahoo"}
 
@@ -172,6 +176,16 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     reason = None if stored.not_stored is None else (
         str(stored.not_stored) if cancelled else f"The backtest finished but was not stored: {stored.not_stored}")
     return BacktestOutcome(config, stored.run.result, loaded.bars, stored.run_id, reason, cancelled=cancelled)
+
+
+def read_stored_runs(path: str | None, emit: Emit, should_stop: ShouldStop) -> StoreContents:
+    """Every run of the run store at `path` (None: the default one), decompressed here rather than on the GUI
+    thread: an engine.store.StoreContents for CompareView.show_stored. The store is opened and closed here."""
+    from engine.store import RunStore
+
+    emit(Stage("Reading the stored runs"))
+    with RunStore(None if path is None else Path(path)) as store:
+        return store.load_all()
 
 
 def check_csv(path: str, emit: Emit, should_stop: ShouldStop) -> str:

@@ -108,3 +108,13 @@ def test_estimate_times_real_steps_of_each_model():
     assert set(estimate.per_model_s) == {"linear", "lstm"}
     assert all(seconds > 0 for seconds in estimate.per_model_s.values())
     assert estimate.total_s == pytest.approx(sum(estimate.per_model_s.values()))
+
+
+def test_stored_runs_are_read_on_the_worker(tmp_path):
+    from gui.tasks import read_stored_runs
+
+    path = tmp_path / "runs.sqlite"
+    stages = []
+    contents = read_stored_runs(str(path), stages.append, lambda: False)
+    assert contents.runs == () and contents.damaged == {}
+    assert stages == [Stage("Reading the stored runs")]
