@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
 from engine.baseline import BUY_AND_HOLD, NAIVE
 from gui.charts import DateAxis, fast_plot

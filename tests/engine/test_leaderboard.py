@@ -2,7 +2,6 @@
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
@@ -27,20 +26,13 @@ def _seeded(seed: int) -> RunConfig:
 
 
 @pytest.fixture(scope="module")
-def bars(real_data):
-    frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
-    frame.columns = [c.lower() for c in frame.columns]
-    return {"GOOG": frame.iloc[:330].astype(float)}
+def run(goog_bars):
+    return run_backtest(CONFIG, goog_bars)
 
 
 @pytest.fixture(scope="module")
-def run(bars):
-    return run_backtest(CONFIG, bars)
-
-
-@pytest.fixture(scope="module")
-def run_seed_1(bars):
-    return run_backtest(_seeded(1), bars)
+def run_seed_1(goog_bars):
+    return run_backtest(_seeded(1), goog_bars)
 
 
 def test_seed_summary_gives_mean_and_std(run):

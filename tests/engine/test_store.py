@@ -30,28 +30,21 @@ CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("lo
 
 
 @pytest.fixture(scope="module")
-def bars(real_data):
-    frame = pd.read_csv(real_data / "GOOG_daily_2004_2013.csv", index_col=0, parse_dates=True)
-    frame.columns = [c.lower() for c in frame.columns]
-    return {"GOOG": frame.iloc[:330].astype(float)}
+def run(goog_bars):
+    return run_backtest(CONFIG, goog_bars)
 
 
-@pytest.fixture(scope="module")
-def run(bars):
-    return run_backtest(CONFIG, bars)
-
-
-def test_a_stored_run_comes_back_whole(tmp_path, bars, run):
+def test_a_stored_run_comes_back_whole(tmp_path, goog_bars, run):
     with RunStore(tmp_path / "runs.sqlite") as store:
-        run_id = store.save(CONFIG, run.result, fingerprint=data_fingerprint(bars), models=run.models)
+        run_id = store.save(CONFIG, run.result, fingerprint=data_fingerprint(goog_bars), models=run.models)
         stored = store.load(run_id)
-    assert stored.config == CONFIG and stored.data_fingerprint == data_fingerprint(bars)
+    assert stored.config == CONFIG and stored.data_fingerprint == data_fingerprint(goog_bars)
     pd.testing.assert_frame_equal(stored.result.predictions, run.result.predictions, check_dtype=False)
     pd.testing.assert_frame_equal(stored.result.metrics, run.result.metrics, check_dtype=False)
     assert stored.result.folds == run.result.folds and stored.result.conventions == run.result.conventions
 
 
-def test_a_stored_model_predicts_as_the_trained_one(tmp_path, bars, run):
+def test_a_stored_model_predicts_as_the_trained_one(tmp_path, goog_bars, run):
     with RunStore(tmp_path / "runs.sqlite") as store:
         run_id = store.save(CONFIG, run.result, fingerprint="x", models=run.models)
         state, scalers = store.load_model_state(run_id, "GOOG", "mlp")
