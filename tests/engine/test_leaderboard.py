@@ -12,10 +12,10 @@ from engine.runs import RunConfig
 from engine.skill import run_stats_over_seeds
 from engine.trading import TradingConfig
 from engine.windows import WindowConfig
-from models import ModelConfig
+from models import model_config_for
 
 CONFIG = RunConfig(windows=WindowConfig(window=8, horizons=(1, 2), features=("log_return",)),
-                   models=(ModelConfig(arch="mlp", hidden_layers=(8,)),),
+                   models=(model_config_for("mlp", hidden_layers=(8,)),),
                    training=TrainConfig(epochs=2, device="cpu", patience=0),
                    walk_forward=WalkForwardConfig(initial_train=150, retrain_every=80),
                    trading=TradingConfig(bootstrap_repetitions=100))

@@ -26,12 +26,12 @@ def _config(seed: int):
     from engine.runs import DataConfig, RunConfig
     from engine.trading import TradingConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
+    from models import model_config_for
 
     return RunConfig(
         data=DataConfig(start="2014-01-01"),
         windows=WindowConfig(window=10, horizons=(1, 5)),
-        models=(ModelConfig(arch="gru", hidden_size=8, num_layers=1), ModelConfig(arch="mlp", hidden_layers=(16,))),
+        models=(model_config_for("gru", hidden_size=8, num_layers=1), model_config_for("mlp", hidden_layers=(16,))),
         training=TrainConfig(epochs=3, device="cpu", seed=seed),
         walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
         trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
