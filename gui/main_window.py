@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -33,21 +31,21 @@ from engine.errors import WorkbenchError
 from engine.estimate import TimeEstimate
 from gui import log_lines, run_gate, window_settings
 from gui.events import BacktestRequest, EngineInfo, PreviewResult
+from gui.data_preview import DataPreview
 from gui.file_actions import FileActions
+from gui.help_dialogs import show_about, show_shortcuts
 from gui.panels.data_panel import DataPanel
 from gui.panels.forms import HelpBox
 from gui.panels.model_panel import ModelPanel
+from gui.panels.run_buttons import RunButtons
 from gui.panels.run_panel import RunPanel
 from gui.run_controller import RunController
 from gui.run_queue import RunQueue
-from gui.tasks import check_csv, estimate_run, load_engine, load_preview
+from gui.tasks import check_csv, estimate_run, load_engine
 from gui.theme import DARK, THEMES, Theme, apply_theme
 from gui.views import BacktestView, CompareView, DataView, LogView, TrainingView
 from gui.window_settings import PREFERRED_SIZE
 from gui.worker import Failure, Job, JobSet
-
-_PREVIEW_DELAY_MS = 250  # wait for typing to settle before reloading the Data tab
-
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
@@ -59,13 +57,10 @@ class MainWindow(QMainWindow):
         self._gate = run_gate.Gate((run_gate.LOADING,), (run_gate.LOADING,), (run_gate.LOADING,))
         self._theme: Theme = window_settings.saved_theme(self.settings)
         self.jobs = JobSet(self)  # helper tasks (engine load, previews, CSV checks, estimates) until they end
-        self._preview_job: Job | None = None
         self._estimate_job: Job | None = None
-        self._reported: set[tuple[str, str]] = set()  # preview failures already shown in a message box
         self.store_path: Path | None = None  # the run store file; None = the user's (engine.store.default_store_path)
         self.store = None  # the RunStore the Compare tab lists and deletes from, opened on this (GUI) thread
         self._closing = False
-        self._preview: PreviewResult | None = None
         self.views: list[QWidget] = []
 
         self.runs = RunQueue(parent=self)
@@ -88,10 +83,9 @@ class MainWindow(QMainWindow):
                                  trained=lambda: self.controller.trained, shown=lambda: self.controller.backtest_shown,
                                  log=self.log, show_error=self._show_error)
 
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(_PREVIEW_DELAY_MS)
-        self._preview_timer.timeout.connect(self._load_preview)
+        self.data_preview = DataPreview(self.data_panel, self.data_view, self.jobs, log=self.log,
+                                        show_error=self._show_error, show_failure=self._show_failure, parent=self)
+        self.data_preview.sigLoaded.connect(self._revalidate)
         self.data_panel.sigChanged.connect(self._data_changed)
         self.data_panel.sigCurrentChanged.connect(self.data_view.show_series)
         self.data_panel.sigImportRequested.connect(self.import_csv)
@@ -109,18 +103,18 @@ class MainWindow(QMainWindow):
         self.log("Stock Workbench started")
         self._update_status()
         self._revalidate()
-        self._preview_timer.start()
+        self.data_preview.schedule()
         QTimer.singleShot(0, self._load_engine)
 
     # --- what tests and scripts read --------------------------------------------------------------------
     @property
     def preview(self) -> PreviewResult | None:
         """The series on the Data tab, as last loaded."""
-        return self._preview
+        return self.data_preview.result
 
     @property
     def preview_loading(self) -> bool:
-        return self._preview_job is not None
+        return self.data_preview.loading
 
     @property
     def problems(self) -> list[str]:
@@ -141,7 +135,7 @@ class MainWindow(QMainWindow):
 
     def schedule_preview(self) -> None:
         """Reload the Data tab once typing has settled."""
-        self._preview_timer.start()
+        self.data_preview.schedule()
 
     # --- building ---------------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -181,8 +175,8 @@ class MainWindow(QMainWindow):
         self.act_log_scale = action("&Logarithmic loss axis", self.training_view.set_log_scale, "Ctrl+L",
                                     checkable=True)
         self.training_view.log_scale.toggled.connect(self.act_log_scale.setChecked)
-        self.act_shortcuts = action("&Keyboard shortcuts", self._show_shortcuts, "F1")
-        self.act_about = action("&About Stock Workbench", self._show_about)
+        self.act_shortcuts = action("&Keyboard shortcuts", lambda: show_shortcuts(self), "F1")
+        self.act_about = action("&About Stock Workbench", lambda: show_about(self))
         self.act_cancel.setEnabled(False)
         for act in (self.act_save_model, self.act_load_model, self.act_estimate):
             act.setEnabled(False)
@@ -222,35 +216,13 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(panels)
 
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
-        self.train_button = QPushButton("Train")
-        self.train_button.setObjectName("primary")
-        self.train_button.setToolTip("Train the ticked models (Ctrl+R)")
+        self.buttons = RunButtons()
+        self.reason, self.train_button, self.backtest_button = self.buttons.reason, self.buttons.train, self.buttons.backtest
+        self.estimate_button, self.cancel_button = self.buttons.estimate, self.buttons.cancel
         self.train_button.clicked.connect(self.train)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the running run after its current batch (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.cancel_button.setEnabled(False)
-        self.estimate_button = QPushButton("Estimate time")
-        self.estimate_button.setToolTip("Time a few real training steps of each ticked model (Ctrl+Shift+R)")
-        self.estimate_button.clicked.connect(self.estimate)
-        self.backtest_button = QPushButton("Train && Backtest")
-        self.backtest_button.setToolTip("Walk the ticked models forward and trade their forecasts (Ctrl+B)")
         self.backtest_button.clicked.connect(lambda: self.backtest())
-        # Two rows, so "Queue run" and "Train & Backtest" never squeeze each other in the narrow panel.
-        helpers, starts = QHBoxLayout(), QHBoxLayout()
-        helpers.addWidget(self.estimate_button)
-        helpers.addStretch(1)
-        helpers.addWidget(self.cancel_button)
-        starts.addWidget(self.backtest_button, 1)
-        starts.addWidget(self.train_button, 1)
-        footer = QWidget()
-        footer_layout = QVBoxLayout(footer)
-        footer_layout.setContentsMargins(8, 0, 8, 8)
-        footer_layout.addWidget(self.reason)
-        footer_layout.addLayout(helpers)
-        footer_layout.addLayout(starts)
+        self.estimate_button.clicked.connect(self.estimate)
+        self.cancel_button.clicked.connect(self.cancel)
 
         left = QWidget()
         left.setMinimumWidth(380)
@@ -263,7 +235,7 @@ class MainWindow(QMainWindow):
         help_layout.setContentsMargins(8, 0, 8, 0)
         help_layout.addWidget(self.help_box)
         left_layout.addWidget(help_wrap)
-        left_layout.addWidget(footer)
+        left_layout.addWidget(self.buttons)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -312,7 +284,7 @@ class MainWindow(QMainWindow):
         for act in (self.act_save_model, self.act_load_model):
             act.setEnabled(True)
         self.log(f"Training engine loaded; compute device: {info.device}")
-        self._open_store()
+        self.store = self.controller.open_store(self.store_path)
         self._revalidate()
         self._update_status()
 
@@ -321,33 +293,6 @@ class MainWindow(QMainWindow):
         self._engine_failure = "The training engine could not load: see the Log tab."
         self._show_failure("The training engine could not load", failure)
         self._revalidate()
-
-    def _open_store(self) -> None:
-        """Open the run store for the Compare tab and show its newest run on the Backtest tab; a damaged
-        store is reported and the app goes on without it."""
-        from engine.store import RunStore
-
-        try:
-            self.store = RunStore(self.store_path)
-            read = self.compare_view.load_store(self.store)
-        except WorkbenchError as error:
-            self.store = None
-            self._show_error("The stored runs could not be read",
-                             f"{error}\n\nThe app works without them: backtests still run and show on the "
-                             "Backtest and Compare tabs, but are not stored.")
-            return
-        if read:
-            self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {self.store.path}")
-            self._open_newest_stored()
-
-    def _open_newest_stored(self) -> None:
-        """After a restart the Backtest tab shows the last stored run, as a Compare double-click would open it."""
-        runs = self.store.list_runs()
-        if not len(runs) or self.runs.running:
-            return
-        newest = int(runs["id"].max())
-        stored = self.store.load(newest)
-        self.controller.open_backtest(f"run #{newest}", stored.config, stored.result, switch_tab=False)
 
     # --- what stops a run -----------------------------------------------------------------------------
     def build_run_config(self):
@@ -363,33 +308,18 @@ class MainWindow(QMainWindow):
     def _revalidate(self) -> None:
         errors = self.data_panel.errors() + self.model_panel.errors() + self.run_panel.errors()
         engine = None if self.engine_ready else (self._engine_failure or run_gate.LOADING)
-        preview = run_gate.current_preview(self._preview, self.data_panel.preview_request())
+        preview = run_gate.current_preview(self.preview, self.data_panel.preview_request())
         self._gate = run_gate.check(errors, preview, self.build_run_config, engine)
         self._refresh_buttons()
 
     def _refresh_buttons(self) -> None:
-        """Enable Train, Train & Backtest and Estimate, word the Train button, and say what stops them."""
-        gate, running = self._gate, self.runs.running
-        train_ok, backtest_ok = not gate.train, not gate.backtest
-        self.act_train.setEnabled(train_ok)
-        self.train_button.setEnabled(train_ok)
-        self.train_button.setText("Queue run" if train_ok and running else "Train")
-        self.train_button.setToolTip(gate.train_tip(running))
-        self.act_backtest.setEnabled(backtest_ok)
-        self.backtest_button.setEnabled(backtest_ok)
-        self.backtest_button.setToolTip(gate.backtest_tip(running))
-        self.act_estimate.setEnabled(train_ok and self._estimate_job is None)
-        self.estimate_button.setEnabled(train_ok and self._estimate_job is None)
-        reason = gate.reason()
-        if reason is None:
-            self.reason.hide()
-            return
-        text, loading = reason
-        self.reason.setProperty("role", "muted" if loading else "error")
-        self.reason.setText(text)
-        self.reason.style().unpolish(self.reason)
-        self.reason.style().polish(self.reason)
-        self.reason.show()
+        """Enable Train, Train & Backtest and Estimate (buttons and menu), and say what stops them."""
+        running, estimating = self.runs.running, self._estimate_job is not None
+        self.buttons.show_gate(self._gate, running=running, estimating=estimating)
+        self.act_train.setEnabled(not self._gate.train)
+        self.act_backtest.setEnabled(not self._gate.backtest)
+        self.act_estimate.setEnabled(not self._gate.train and not estimating)
+        self.act_cancel.setEnabled(running)
 
     # --- actions ------------------------------------------------------------------------------------
     @Slot()
@@ -493,7 +423,7 @@ class MainWindow(QMainWindow):
         for view in self.views:
             view.apply_theme(self._theme)
         self.data_panel.apply_theme(self._theme)
-        self.data_panel.show_preview(self._preview)
+        self.data_panel.show_preview(self.preview)
         self.act_dark.blockSignals(True)
         self.act_dark.setChecked(self._theme.name == "dark")
         self.act_dark.blockSignals(False)
@@ -503,59 +433,18 @@ class MainWindow(QMainWindow):
         self.log_view.add(text, level)
 
     @Slot()
+    def _data_changed(self) -> None:
+        self.data_preview.schedule()
+        self._revalidate()
+
+    @Slot()
     def _update_status(self) -> None:
         waiting = self.runs.waiting
         self.queue_label.setText(f"Queue: {waiting} waiting" if waiting else "Queue: empty")
-        running = self.runs.running
-        self.act_cancel.setEnabled(running)
-        self.cancel_button.setEnabled(running)
         self.act_clear_queue.setEnabled(waiting > 0)
-        if not running:
+        if not self.runs.running:
             self.activity.setText("Ready" if self.engine_ready else run_gate.LOADING)
         self._refresh_buttons()
-
-    # --- the Data tab ---------------------------------------------------------------------------------
-    @Slot()
-    def _data_changed(self) -> None:
-        self.schedule_preview()
-        self._revalidate()
-
-    @Slot()
-    def _load_preview(self) -> None:
-        if self._closing:
-            return  # a timer that fired after close must not start a thread the closed window would not wait for
-        request = self.data_panel.preview_request()
-        if self._preview_job is not None:
-            self._preview_job.cancel()  # a newer request replaces it; its result is ignored
-        if not request.tickers and not request.csv_files:
-            self._show_preview(PreviewResult(request, (), ()))
-            return
-        self.data_panel.show_preview(None, loading=True)
-        job = self._preview_job = self.jobs.start(partial(load_preview, request), "preview", self._show_preview,
-                                                  partial(self._show_failure, "Could not load the data"))
-        job.sigFinished.connect(lambda: self._preview_finished(job))
-
-    def _preview_finished(self, job: Job) -> None:
-        if job is self._preview_job:
-            self._preview_job = None
-
-    @Slot(object)
-    def _show_preview(self, result: PreviewResult) -> None:
-        if result.request != self.data_panel.preview_request():
-            return  # the list changed while it loaded; a newer preview is on its way
-        self._preview = result
-        self._revalidate()
-        self.data_panel.show_preview(result)
-        self.data_view.set_series(result.series, current=self.data_panel.current_series())
-        for series in result.series:
-            if series.notice:
-                self.log(f"{series.name}: {series.notice}", "warning")
-        if result.series:
-            self.log("Loaded " + ", ".join(f"{s.name} ({s.rows:,} bars, {s.source})" for s in result.series))
-        new = [failure for failure in result.failures if failure not in self._reported]
-        self._reported.update(new)
-        for name, message in new:
-            self._show_error(f"Could not load {name}", message)
 
     # --- messages -------------------------------------------------------------------------------------
     def _show_failure(self, title: str, failure: Failure) -> None:
@@ -574,15 +463,6 @@ class MainWindow(QMainWindow):
         else:
             QMessageBox.critical(self, title, message)
 
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", shortcuts_table(self.actions()))
-
-    def _show_about(self) -> None:
-        QMessageBox.about(self, "About Stock Workbench",
-                          "<b>Stock Workbench</b><p>Learn deep learning on market data: load series, train "
-                          "several architectures on the same windows, and compare them on a test split they "
-                          "never saw.</p><p>Predictions are not investment advice.</p>")
-
     # --- closing --------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         self.shutdown()
@@ -597,7 +477,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
-        self._preview_timer.stop()
+        self.data_preview.stop()
         window_settings.save(self, self.settings)
         if self.runs.running:
             self.log("Closing: stopping the run after its current batch")
@@ -607,18 +487,6 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.close()
             self.store = None
-
-
-def shortcuts_table(actions: list[QAction]) -> str:
-    """Each action with a shortcut and its keys, as HTML; '&&' shows as '&', a lone '&' (a mnemonic) not at all."""
-    rows = [(_without_mnemonic(a.text()), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
-            for a in actions if not a.shortcut().isEmpty()]
-    return "<table>" + "".join(f"<tr><td style='padding-right:18px'>{text.replace('&', '&amp;')}</td>"
-                               f"<td><b>{keys}</b></td></tr>" for text, keys in rows) + "</table>"
-
-
-def _without_mnemonic(text: str) -> str:
-    return "&".join(part.replace("&", "") for part in text.split("&&"))
 
 
 def _group(title: str, content: QWidget) -> QGroupBox:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property, partial
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QTabWidget
 
+from engine.errors import WorkbenchError
 from engine.estimate import BacktestProgress, TimeEstimate
 from gui import log_lines
 from gui.events import (
@@ -30,7 +32,7 @@ Log = Callable[..., None]  # log(text, level="info")
 
 
 class RunController(QObject):
-    """Connects a RunQueue to the Training, Backtest and Compare tabs, the log and the status line.
+    """Connects a RunQueue and the run store to the Training, Backtest and Compare tabs, the log and the status line.
 
     Keeps what the File menu needs of finished runs: the trained models and the backtest on show.
     """
@@ -186,7 +188,36 @@ class RunController(QObject):
         self._progress = None
         self._show_failure(f"Run {number} could not finish", failure)
 
-    # --- a stored run ----------------------------------------------------------------------------------
+    # --- stored runs -----------------------------------------------------------------------------------
+    def open_store(self, path: Path | None):
+        """Open the run store (None: the user's) for the Compare tab and show its newest run on the Backtest tab,
+        as after a restart; returns the RunStore, or None when it is damaged (reported: the app goes on without)."""
+        from engine.store import RunStore
+
+        try:
+            store = RunStore(path)
+            read = self.compare_view.load_store(store)
+        except WorkbenchError as error:
+            self._show_error("The stored runs could not be read",
+                             f"{error}\n\nThe app works without them: backtests still run and show on the "
+                             "Backtest and Compare tabs, but are not stored.")
+            return None
+        if read:
+            self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {store.path}")
+            if not self.runs.running and self.backtest_shown is None:
+                self._open_newest(store)
+        return store
+
+    def _open_newest(self, store) -> None:
+        """The newest run that reads, on the Backtest tab, as a Compare double-click opens it (without going there)."""
+        for run_id in store.list_runs()["id"]:  # newest first
+            try:
+                stored = store.load(int(run_id))
+            except WorkbenchError:
+                continue  # damaged: the Compare tab lists it for deleting
+            self.open_backtest(f"run #{run_id}", stored.config, stored.result, switch_tab=False)
+            return
+
     def open_backtest(self, label: str, config, result, shown: tuple[str, str, int] | None = None, *,
                       switch_tab: bool = True) -> None:
         """Show a finished run on the Backtest tab, with its price chart once loaded;
