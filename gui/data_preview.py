@@ -47,8 +47,8 @@ class DataPreview(QObject):
 
     @Slot()
     def _load(self) -> None:
-        if self._stopped:
-            return
+        if self._stopped or self._panel.dates_problem():
+            return  # reversed dates are said under the fields, not by a failed load's dialog
         request = self._panel.preview_request()
         if self._job is not None:
             self._job.cancel()  # its result is ignored
