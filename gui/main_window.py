@@ -419,7 +419,10 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, name: str) -> None:
         self._theme = THEMES.get(name, DARK)
-        apply_theme(QApplication.instance(), self._theme)
+        app = QApplication.instance()
+        if app.property("theme") != self._theme.name:  # re-styling every widget of the app again is slow
+            apply_theme(app, self._theme)
+            app.setProperty("theme", self._theme.name)
         for view in self.views:
             view.apply_theme(self._theme)
         self.data_panel.apply_theme(self._theme)
