@@ -247,12 +247,10 @@ def _print_run_stats(stats) -> None:
 
 def _print_fold(event) -> None:
     from engine.backtest import FoldDone
+    from engine.event_lines import fold_line
 
     if isinstance(event, FoldDone):
-        fold = event.fold
-        print(f"[{fold.model} · {fold.ticker}] fold {fold.index + 1}/{event.folds}: trained to "
-              f"{fold.train_end.date()}, predicted {fold.test_start.date()} → {fold.test_end.date()} "
-              f"({fold.fitting})", flush=True)
+        print(fold_line(event), flush=True)
 
 
 def _print_leaderboard(metrics) -> None:
@@ -264,16 +262,13 @@ def _print_leaderboard(metrics) -> None:
 
 
 def _print_event(label: str, event) -> None:
+    from engine.event_lines import ended_line, epoch_line
     from engine.train import EpochReport, TrainingEnded
 
     if isinstance(event, EpochReport):
-        val = "" if event.val_loss is None else f"  val {event.val_loss:.5f}"
-        best = " *" if event.best_epoch == event.epoch else ""
-        cut = "  (learning rate cut)" if event.lr_reduced else ""
-        print(f"[{label}] epoch {event.epoch:>3}/{event.epochs}  train {event.train_loss:.5f}{val}  "
-              f"lr {event.learning_rate:.1e}  {event.elapsed_s:6.1f}s  eta {event.eta_s:5.0f}s{best}{cut}", flush=True)
+        print(f"[{label}] {epoch_line(event)}", flush=True)
     elif isinstance(event, TrainingEnded):
-        print(f"[{label}] {event.message} (device {event.device}{', CUDA graph' if event.captured else ''})")
+        print(f"[{label}] {ended_line(event)}")
 
 
 def _print_summary(summary: dict) -> None:

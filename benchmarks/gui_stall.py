@@ -107,7 +107,7 @@ def main() -> int:
     spin(lambda: window.engine_ready, 120)
     window.data_panel.use_start.setChecked(True)
     window.data_panel.start.setDate(QDate(2015, 1, 1))
-    spin(lambda: window._preview is not None and window._preview.request.start == "2015-01-01", 60)
+    spin(lambda: window.preview is not None and window.preview.request.start == "2015-01-01", 60)
     for arch, card in window.model_panel.cards.items():
         card.enabled.setChecked(arch in ("mlp", "lstm"))
     window.model_panel.cards["lstm"].form.fields["hidden_size"].setValue(32)

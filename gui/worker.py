@@ -114,3 +114,37 @@ class Job(QObject):
     def _on_thread_finished(self) -> None:
         self._running = False
         self.sigFinished.emit()
+
+
+class JobSet(QObject):
+    """The helper jobs of a window (engine load, previews, CSV checks, estimates), kept until each ends."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._jobs: set[Job] = set()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the jobs still running."""
+        return tuple(sorted(job.objectName() for job in self._jobs))
+
+    def start(self, task: Task, name: str, done, failed) -> Job:
+        """Start `task`; `done(result)` or `failed(Failure)` runs on the GUI thread."""
+        job = Job(task, name=name, parent=self)
+        job.setObjectName(name)
+        job.sigDone.connect(done)
+        job.sigFailed.connect(failed)
+        job.sigFinished.connect(lambda: self._finished(job))
+        self._jobs.add(job)
+        job.start()
+        return job
+
+    def stop_all(self) -> None:
+        """Cancel every job and wait for its thread (for closing the window)."""
+        for job in list(self._jobs):
+            job.cancel()
+            job.wait()
+
+    def _finished(self, job: Job) -> None:
+        self._jobs.discard(job)
+        job.deleteLater()

@@ -52,8 +52,8 @@ def main(argv: list[str]) -> int:
     panel = window.data_panel
     panel.use_start.setChecked(True)
     panel.start.setDate(QDate(2015, 1, 1))
-    wait_until(app, lambda: window.data_view.shown == "SP500" and window._preview is not None
-               and window._preview.request.start == "2015-01-01", 60, "the SP500 preview")
+    wait_until(app, lambda: window.data_view.shown == "SP500" and window.preview is not None
+               and window.preview.request.start == "2015-01-01", 60, "the SP500 preview")
     window.model_panel.set_checked("linear")
     window.model_panel.set_checked("lstm")
     window.model_panel.cards["lstm"].form.fields["hidden_size"].setValue(32)

@@ -234,13 +234,19 @@ class DataPanel(QWidget):
         problems = []
         if not self._items(checked_only=True):
             problems.append("Tick at least one series in the Data panel (e.g. SP500), or import a CSV file.")
-        if self.use_start.isChecked() and self.use_end.isChecked() and self.start.date() > self.end.date():
-            problems.append(f"The first date {self.start.date().toString('yyyy-MM-dd')} is after the last date "
-                            f"{self.end.date().toString('yyyy-MM-dd')}: swap them.")
-        date_problem = next((p for p in problems if "first date" in p), None)
-        _show_error(self.date_error, date_problem)
+        date_problem = self.dates_problem()
+        _show_error(self.date_error, date_problem)  # under the fields, while the user may still be typing
+        if date_problem:
+            problems.append(date_problem)
         calendar_problem = self._calendar_choice()[1]
         return problems + ([calendar_problem] if calendar_problem else [])
+
+    def dates_problem(self) -> str | None:
+        """What is wrong with the From/To dates (the first after the last), or None."""
+        if self.use_start.isChecked() and self.use_end.isChecked() and self.start.date() > self.end.date():
+            return (f"The first date {self.start.date().toString('yyyy-MM-dd')} is after the last date "
+                    f"{self.end.date().toString('yyyy-MM-dd')}: swap them.")
+        return None
 
     def show_preview(self, result: PreviewResult | None, loading: bool = False) -> None:
         """Where each series came from, its date range and any notice, under the list."""

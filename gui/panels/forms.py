@@ -107,11 +107,6 @@ class Form(QWidget):
         widget.style().unpolish(widget)
         widget.style().polish(widget)
 
-    def set_row_visible(self, name: str, visible: bool) -> None:
-        self.layout_.setRowVisible(self.fields[name], visible)
-        if not visible:
-            self.errors[name].hide()
-
 
 def _on_change(widget: QWidget, callback) -> None:
     if isinstance(widget, QCheckBox):

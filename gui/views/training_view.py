@@ -213,6 +213,14 @@ class TrainingView(QWidget):
         self.estimate.setText("")
         self._clock.start()
 
+    def show_stored(self, label: str) -> None:
+        """Before any run of this session: name the stored run the Backtest tab shows (its curves are not stored)."""
+        if self._run:
+            return
+        self.heading.setText(f"Stored {label} is on the Backtest tab")
+        self.details.setText("Its training curves are not stored: press Train (Ctrl+R) or Train & Backtest (Ctrl+B) "
+                             "to watch the models learn here.")
+
     def on_windows(self, windows: WindowsReady) -> None:
         self.details.setText(f"{windows.train:,} training / {windows.val:,} validation / {windows.test:,} test "
                              f"windows of {windows.window} bars × {windows.features} features")
@@ -312,7 +320,7 @@ class TrainingView(QWidget):
             self._mark_dirty(event.label)
         self._update_remaining()
 
-    def on_evaluated(self, evaluated: ModelEvaluated, outcome=None) -> None:
+    def on_evaluated(self, evaluated: ModelEvaluated) -> None:
         for name in evaluated.metrics:
             if name not in self._metric_columns:
                 self._metric_columns.append(name)
@@ -323,7 +331,7 @@ class TrainingView(QWidget):
                 self.results.setHorizontalHeaderItem(column, QTableWidgetItem(columns[column]))
         row = self.results.rowCount()
         self.results.insertRow(row)
-        ended = self._rows[evaluated.label].ended if evaluated.label in self._rows else outcome
+        ended = self._rows[evaluated.label].ended if evaluated.label in self._rows else None
         cells = [f"{self._run} · {evaluated.label}"]
         if ended is None:
             cells += ["", "", "", ""]
@@ -437,8 +445,8 @@ class TrainingView(QWidget):
         self._update_remaining()
 
     def _update_remaining(self) -> None:
-        if self._estimate is None:
-            return
+        if self._estimate is None or self._estimate.scope == "backtest":
+            return  # a backtest's time left spans every fold: on_backtest_progress shows it
         now = time.perf_counter()
         left = [row.remaining_s(now) for row in self._rows.values()]
         if any(s is None for s in left):

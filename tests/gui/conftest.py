@@ -87,7 +87,7 @@ def window(make_window):
 
 
 def _preview_since(window, start: str) -> bool:
-    preview = window._preview
+    preview = window.preview
     return preview is not None and preview.request.start == start and window.data_view.shown is not None
 
 

@@ -66,7 +66,7 @@ def test_an_unknown_name_shows_the_engines_message_under_the_field_while_typing(
 def test_choosing_xlon_rewords_the_data_tabs_report_and_reaches_the_run(window, qtbot):
     assert "XNYS calendar, inferred from the bars" in _sessions_line(window)
     window.data_panel.calendar.setCurrentText("XLON")
-    qtbot.waitUntil(lambda: window._preview.request.calendar == "XLON", timeout=PREVIEW_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.preview.request.calendar == "XLON", timeout=PREVIEW_TIMEOUT_MS)
     assert "(XLON calendar" in _sessions_line(window) and "inferred" not in _sessions_line(window)
     assert "XLON calendar" in window.data_view.quality.text()
     assert window.build_run_config().data.calendar == "XLON"
@@ -80,7 +80,7 @@ def test_an_unknown_calendar_turns_train_off_with_the_engines_message_and_no_dia
     assert not window.train_button.isEnabled() and not window.backtest_button.isEnabled()
     assert window.reason.text().startswith(message)
     qtbot.wait(400)  # past the preview's typing delay: the Data tab reloads on auto, quietly
-    qtbot.waitUntil(lambda: window._preview_job is None, timeout=PREVIEW_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.preview_loading, timeout=PREVIEW_TIMEOUT_MS)
     assert dialogs.shown == []
     assert "XNYS calendar, inferred from the bars" in _sessions_line(window)
 

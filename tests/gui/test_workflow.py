@@ -42,7 +42,7 @@ def test_the_whole_window_with_its_forms_opens_without_loading_torch_or_scikit_l
 def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path, monkeypatch):
     from PySide6.QtCore import QSettings
 
-    from gui import main_window
+    from gui import main_window, run_gate
     from gui.tasks import load_engine
 
     release = threading.Event()
@@ -57,11 +57,11 @@ def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path,
     window.show()
     try:
         assert window.model_panel.isVisible() and window.run_panel.isVisible()
-        assert not window.train_button.isEnabled() and window.reason.text() == main_window._LOADING
+        assert not window.train_button.isEnabled() and window.reason.text() == run_gate.LOADING
         window.model_panel.set_checked("lstm", False)  # a real problem is named before the wait
         assert window.reason.text().startswith("Tick at least one architecture") and "1 more" in window.reason.text()
         window.model_panel.set_checked("gru")
-        assert window.problems == [main_window._LOADING]
+        assert window.problems == [run_gate.LOADING]
     finally:
         release.set()
     qtbot.waitUntil(lambda: window.engine_ready, timeout=120_000)
@@ -385,6 +385,6 @@ def test_a_series_that_cannot_load_keeps_train_off_and_says_why(window, qtbot, d
 def test_nothing_starts_a_thread_after_the_window_closed(window, qtbot):
     window.close()
     window.data_panel.add_ticker("MSFT")  # a late edit restarts the preview timer...
-    window._preview_timer.start()
+    window.schedule_preview()
     qtbot.wait(400)
-    assert not window._jobs and window._preview_job is None  # ...but no thread outlives the closed window
+    assert not window.jobs.names and not window.preview_loading  # ...but no thread outlives the closed window

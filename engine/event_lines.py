@@ -1,0 +1,33 @@
+"""The words of the engine's progress events, so the command line and the GUI log say the same thing.
+
+Pure string functions of the events; the caller adds who the line is about (a model label, a run).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the events live in torch modules; reading them needs no torch
+    from engine.backtest import FoldDone
+    from engine.train import EpochReport, TrainingEnded
+
+
+def fold_line(event: FoldDone) -> str:
+    """'lstm on SP500: fold 2/5 trained to 2019-12-31, predicted 2020-01-02 to 2020-06-30 (12 epochs, warm start)'."""
+    fold = event.fold
+    return (f"{fold.model} on {fold.ticker}: fold {fold.index + 1}/{event.folds} trained to "
+            f"{fold.train_end:%Y-%m-%d}, predicted {fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} "
+            f"({fold.fitting})")
+
+
+def epoch_line(event: EpochReport) -> str:
+    """'epoch   3/20  train 0.01234  val 0.02345  lr 1.0e-03  4.2s  eta 57s *' (* = best epoch so far)."""
+    val = "" if event.val_loss is None else f"  val {event.val_loss:.5f}"
+    best = " *" if event.best_epoch == event.epoch else ""
+    cut = "  (learning rate cut)" if event.lr_reduced else ""
+    return (f"epoch {event.epoch:>3}/{event.epochs}  train {event.train_loss:.5f}{val}  lr {event.learning_rate:.1e}  "
+            f"{event.elapsed_s:.1f}s  eta {event.eta_s:.0f}s{best}{cut}")
+
+
+def ended_line(event: TrainingEnded) -> str:
+    """How a fit ended and where it ran: 'stopped early at epoch 12 ... (device cpu)'."""
+    return f"{event.message} (device {event.device}{', CUDA graph' if event.captured else ''})"

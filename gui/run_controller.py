@@ -1,0 +1,243 @@
+"""What happens on screen while runs go: each event of the run queue is sent to the view that draws it.
+
+Events are dispatched by type through one dict; the words of the log come from gui.log_lines.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property, partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QLabel, QStatusBar, QTabWidget
+
+from engine.errors import WorkbenchError
+from engine.estimate import BacktestProgress, TimeEstimate
+from gui import log_lines
+from gui.events import (
+    BacktestOutcome,
+    BacktestRequest,
+    BarsLoaded,
+    ModelEvaluated,
+    ModelEvent,
+    Notice,
+    RunResult,
+    Stage,
+    WindowsReady,
+)
+from gui.run_queue import RunQueue
+from gui.worker import Failure
+
+Log = Callable[..., None]  # log(text, level="info")
+
+
+class RunController(QObject):
+    """Connects a RunQueue and the run store to the Training, Backtest and Compare tabs, the log and the status line.
+
+    Keeps what the File menu needs of finished runs: the trained models and the backtest on show.
+    """
+
+    def __init__(self, runs: RunQueue, *, training_view, backtest_view, compare_view, tabs: QTabWidget,
+                 activity: QLabel, status_bar: QStatusBar, log: Log, show_error: Callable[[str, str], None],
+                 show_failure: Callable[[str, Failure], None], start_job: Callable, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runs = runs
+        self.training_view, self.backtest_view, self.compare_view = training_view, backtest_view, compare_view
+        self.tabs, self.activity, self.status_bar = tabs, activity, status_bar
+        self.log, self._show_error, self._show_failure, self._start_job = log, show_error, show_failure, start_job
+        self.trained: dict[str, tuple[object, object]] = {}  # "run 2 · lstm" → (TrainedModel, RunConfig)
+        self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
+        self._backtest_run: int | None = None  # the run number the Backtest tab shows
+        self._progress: BacktestProgress | None = None  # the running backtest's folds done and time left
+        runs.sigStarted.connect(self._started)
+        runs.sigEvent.connect(self._event)
+        runs.sigFinished.connect(self._finished)
+        runs.sigFailed.connect(self._failed)
+
+    @cached_property
+    def _handlers(self) -> dict[type, Callable[[int, object], None]]:
+        """Event type → handler; built at the first event, once the engine (and torch) has loaded."""
+        from engine.backtest import FoldDone, FoldTraining
+        from engine.pipeline import EquityProgress
+
+        return {FoldTraining: self._fold_training, EquityProgress: lambda run, e: self.backtest_view.show_progress(e),
+                FoldDone: self._fold_done, BarsLoaded: lambda run, e: self.backtest_view.set_bars(e.bars),
+                ModelEvent: self._model_event, Stage: self._stage,
+                Notice: lambda run, e: self.log(f"Run {run}: {e.text}", "warning"),
+                WindowsReady: self._windows_ready, BacktestProgress: self._backtest_progress,
+                TimeEstimate: self._estimate, ModelEvaluated: self._evaluated}
+
+    # --- a run starts --------------------------------------------------------------------------------
+    @Slot(int, object)
+    def _started(self, number: int, submitted) -> None:
+        from engine.baseline import backtest_labels
+        from engine.pipeline import model_labels
+
+        backtest = isinstance(submitted, BacktestRequest)
+        config = submitted.config if backtest else submitted
+        labels = model_labels(config.models)
+        self.training_view.start_run(number, config, labels)  # the linear baseline is fitted, not trained
+        if backtest:
+            labels = backtest_labels(labels)
+            self.backtest_view.start_run(config)
+            self._backtest_run, self.backtest_shown, self._progress = number, None, None
+        self.tabs.setCurrentWidget(self.backtest_view if backtest else self.training_view)
+        self.log(log_lines.run_started(number, submitted, labels))
+
+    # --- its events ----------------------------------------------------------------------------------
+    @Slot(int, object)
+    def _event(self, run: int, event: object) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(run, event)
+
+    def _fold_training(self, run: int, event) -> None:
+        """Training inside a fold: the Training tab keeps each model's losses per fold, the current one in front."""
+        from engine.train import BatchProgress, EpochReport
+
+        self.training_view.on_fold_event(event)
+        inner = event.event
+        where = f"Run {run}: {event.model} on {event.ticker}, fold {event.fold + 1}/{event.folds}"
+        if isinstance(inner, BatchProgress):
+            where += f", epoch {inner.epoch}/{inner.epochs}, batch {inner.batch}/{inner.batches}"
+        elif isinstance(inner, EpochReport):
+            where += f", epoch {inner.epoch}/{inner.epochs}"
+        else:
+            return
+        self.activity.setText(where + log_lines.overall_left(self._progress))
+
+    def _fold_done(self, run: int, event) -> None:
+        self.backtest_view.show_fold(event)
+        self.log(log_lines.fold_done(run, event))
+
+    def _backtest_progress(self, run: int, event: BacktestProgress) -> None:
+        self._progress = event
+        self.training_view.on_backtest_progress(event)
+        self.activity.setText(f"Run {run}: walking forward{log_lines.overall_left(event)}")
+
+    def _model_event(self, run: int, event: ModelEvent) -> None:
+        from engine.train import BatchProgress, EpochReport, TrainingEnded
+
+        self.training_view.on_model_event(event)
+        inner = event.event
+        if isinstance(inner, BatchProgress):
+            self.activity.setText(f"Run {run}: training {event.label}, epoch {inner.epoch}/{inner.epochs}, "
+                                  f"batch {inner.batch}/{inner.batches}")
+        elif isinstance(inner, EpochReport):
+            self.log(log_lines.epoch(run, event.label, inner))
+        elif isinstance(inner, TrainingEnded):
+            self.log(log_lines.training_ended(run, event.label, inner),
+                     "warning" if inner.reason == "diverged" else "info")
+
+    def _stage(self, run: int, event: Stage) -> None:
+        self.activity.setText(f"Run {run}: {event.text}…")
+        self.log(f"Run {run}: {event.text}")
+
+    def _windows_ready(self, run: int, event: WindowsReady) -> None:
+        self.training_view.on_windows(event)
+        self.log(log_lines.windows_ready(run, event))
+
+    def _estimate(self, run: int, event: TimeEstimate) -> None:
+        self.training_view.on_estimate(event)
+        self.log(log_lines.estimate(run, event))
+
+    def _evaluated(self, run: int, event: ModelEvaluated) -> None:
+        self.training_view.on_evaluated(event)
+        line = log_lines.evaluated(run, event)
+        if line is not None:
+            self.log(line)
+
+    # --- it ends -------------------------------------------------------------------------------------
+    @Slot(int, object)
+    def _finished(self, number: int, result: RunResult | BacktestOutcome) -> None:
+        if isinstance(result, BacktestOutcome):
+            self._backtest_finished(number, result)
+            return
+        for label, trained in result.trained.items():
+            self.trained[f"run {number} · {label}"] = (trained, result.config)
+        self._announce(log_lines.training_finished(number, result))
+
+    def _backtest_finished(self, number: int, outcome: BacktestOutcome) -> None:
+        config, result = outcome.config, outcome.result
+        self.backtest_view.show_result(result, target=config.windows.target, bars_by_ticker=outcome.bars)
+        label = f"run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
+        self.backtest_shown = (label, result)
+        self._progress = None
+        if not result.predictions.empty and not outcome.cancelled:  # a partial walk is no match for whole ones
+            self.compare_view.add_run(outcome.run_id if outcome.run_id is not None else f"run {number}", config,
+                                      result)
+        for warning in result.warnings:
+            self.log(f"Run {number}: {warning.text}", "warning")
+        self._announce(log_lines.backtest_finished(number, outcome))
+        if outcome.not_stored and not outcome.cancelled:
+            self._show_error(f"Run {number} was not stored", outcome.not_stored)
+        elif outcome.not_stored:
+            self.log(outcome.not_stored)
+
+    def _announce(self, message: str) -> None:
+        self.training_view.finish_run(message)
+        self.log(message)
+        self.status_bar.showMessage(message, 8000)
+
+    @Slot(int, object)
+    def _failed(self, number: int, failure: Failure) -> None:
+        message = f"Run {number} stopped with an error: see the message and the Log tab."
+        self.training_view.finish_run(message, stopped=True)
+        if number == self._backtest_run:
+            self.backtest_view.stop_run(message)
+        self._progress = None
+        self._show_failure(f"Run {number} could not finish", failure)
+
+    # --- stored runs -----------------------------------------------------------------------------------
+    def open_store(self, path: Path | None):
+        """Open the run store (None: the user's) for the Compare tab and show its newest run on the Backtest tab,
+        as after a restart; returns the RunStore, or None when it is damaged (reported: the app goes on without)."""
+        from engine.store import RunStore
+
+        try:
+            store = RunStore(path)
+            read = self.compare_view.load_store(store)
+        except WorkbenchError as error:
+            self._show_error("The stored runs could not be read",
+                             f"{error}\n\nThe app works without them: backtests still run and show on the "
+                             "Backtest and Compare tabs, but are not stored.")
+            return None
+        if read:
+            self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {store.path}")
+            if not self.runs.running and self.backtest_shown is None:
+                self._open_newest(store)
+        return store
+
+    def _open_newest(self, store) -> None:
+        """The newest run that reads, on the Backtest tab, as a Compare double-click opens it (without going there)."""
+        for run_id in store.list_runs()["id"]:  # newest first
+            try:
+                stored = store.load(int(run_id))
+            except WorkbenchError:
+                continue  # damaged: the Compare tab lists it for deleting
+            self.open_backtest(f"run #{run_id}", stored.config, stored.result, switch_tab=False)
+            return
+
+    def open_backtest(self, label: str, config, result, shown: tuple[str, str, int] | None = None, *,
+                      switch_tab: bool = True) -> None:
+        """Show a finished run on the Backtest tab, with its price chart once loaded;
+        `shown`: the (ticker, model, horizon) to show first, e.g. the leaderboard row's."""
+        self.backtest_view.show_run(config, result)
+        if shown is not None:
+            self.backtest_view.select(*shown)
+        self.backtest_shown = (label, result)
+        self.training_view.show_stored(label)
+        if switch_tab:
+            self.tabs.setCurrentWidget(self.backtest_view)
+        self.log(f"Opened {label} on the Backtest tab")
+
+        def loaded(bars) -> None:
+            if self.backtest_shown is not None and self.backtest_shown[1] is result:
+                picked = self.backtest_view.selection()  # still the row's, unless the user chose another since
+                self.backtest_view.show_run(config, result, bars)
+                self.backtest_view.select(*picked)
+
+        from gui.tasks import load_bars
+
+        self._start_job(partial(load_bars, config.data), "bars", loaded,
+                        lambda failure: self.log(f"Could not load the prices of {label}: {failure.message}", "warning"))
