@@ -190,33 +190,35 @@ class RunController(QObject):
 
     # --- stored runs -----------------------------------------------------------------------------------
     def open_store(self, path: Path | None):
-        """Open the run store (None: the user's) for the Compare tab and show its newest run on the Backtest tab,
-        as after a restart; returns the RunStore, or None when it is damaged (reported: the app goes on without)."""
+        """Open the run store (None: the user's) for the Compare tab, read its runs on the worker, then show the
+        newest on the Backtest tab, as after a restart; returns the RunStore (Delete uses it on this thread), or
+        None when it is damaged (reported: the app goes on without it)."""
         from engine.store import RunStore
+        from gui.tasks import read_stored_runs
 
         try:
             store = RunStore(path)
-            read = self.compare_view.load_store(store)
         except WorkbenchError as error:
-            self._show_error("The stored runs could not be read",
-                             f"{error}\n\nThe app works without them: backtests still run and show on the "
-                             "Backtest and Compare tabs, but are not stored.")
+            self._report_unreadable_store(str(error))
             return None
-        if read:
-            self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {store.path}")
-            if not self.runs.running and self.backtest_shown is None:
-                self._open_newest(store)
+        self._start_job(partial(read_stored_runs, None if path is None else str(path)), "store",
+                        lambda contents: self._show_stored(store, contents),
+                        lambda failure: self._report_unreadable_store(failure.message))
         return store
 
-    def _open_newest(self, store) -> None:
-        """The newest run that reads, on the Backtest tab, as a Compare double-click opens it (without going there)."""
-        for run_id in store.list_runs()["id"]:  # newest first
-            try:
-                stored = store.load(int(run_id))
-            except WorkbenchError:
-                continue  # damaged: the Compare tab lists it for deleting
-            self.open_backtest(f"run #{run_id}", stored.config, stored.result, switch_tab=False)
+    def _show_stored(self, store, contents) -> None:
+        read = self.compare_view.show_stored(contents.runs, contents.damaged, store=store)
+        if not read:
             return
+        self.log(f"Read {read} stored backtest run{'s' if read != 1 else ''} from {store.path}")
+        if contents.runs and not self.runs.running and self.backtest_shown is None:
+            newest = contents.runs[-1]  # load_all reads oldest first
+            self.open_backtest(f"run #{newest.id}", newest.config, newest.result, switch_tab=False)
+
+    def _report_unreadable_store(self, error: str) -> None:
+        self._show_error("The stored runs could not be read",
+                         f"{error}\n\nThe app works without them: backtests still run and show on the Backtest and "
+                         "Compare tabs, but are not stored.")
 
     def open_backtest(self, label: str, config, result, shown: tuple[str, str, int] | None = None, *,
                       switch_tab: bool = True) -> None:

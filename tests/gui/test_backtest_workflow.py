@@ -131,7 +131,7 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
     # The run was stored: a new window lists it in Compare at start-up, with the same rows.
     window.close()
     second = make_window(settings_path, since_2015=False)
-    assert second.compare_view.run_keys == ["#1"]
+    qtbot.waitUntil(lambda: second.compare_view.run_keys == ["#1"], timeout=RUN_TIMEOUT_MS)  # read on the worker
     stored = second.compare_view.model.frame
     assert {"linear", "mlp", "Buy & Hold"} <= set(stored["Model"])
 
