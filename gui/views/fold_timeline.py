@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.charts import DateAxis
 from gui.theme import DARK, Theme, style_plot
+from gui.timestamps import seconds
 
 if TYPE_CHECKING:
     from engine.folds import Fold
@@ -29,14 +30,6 @@ _TIPS = {"train": "the bars whose targets the model was fitted to",
          "scaler": "the bars the feature and target scalers were fitted on"}
 
 
-def seconds(values) -> np.ndarray:
-    """Timestamps as UTC seconds, the unit of pg.DateAxisItem(utcOffset=0); NaT becomes NaN."""
-    index = pd.DatetimeIndex(values)
-    out = index.as_unit("ns").asi8.astype(np.float64) / 1e9
-    out[index.isna()] = np.nan
-    return out
-
-
 def _rich(lines: tuple[str, str]) -> str:
     return f"<b>{html.escape(lines[0])}</b><br>{html.escape(lines[1])}"
 
@@ -47,8 +40,6 @@ def _day(value) -> str:
 
 class FoldTimeline(QWidget):
     """Call set_folds(folds) or add_fold(fold) per FoldDone; rows are the folds of one ticker and model."""
-
-    sigHovered = Signal(str)  # the hovered fold's description, "" when the pointer leaves the bars
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -241,6 +232,4 @@ class FoldTimeline(QWidget):
             self._show_lines(lines)
         else:
             self._hint()
-        text = _rich(lines) if lines else ""
-        self.plot_widget.setToolTip(text)
-        self.sigHovered.emit(text)
+        self.plot_widget.setToolTip(_rich(lines) if lines else "")
