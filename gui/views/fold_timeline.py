@@ -63,6 +63,8 @@ class FoldTimeline(QWidget):
         self.plot.invertY(True)  # fold 1 on top, later folds below
         self.plot.getAxis("left").setWidth(64)
         self.plot.setLabel("left", "Fold")
+        # Fold rows are whole numbers: one fold spans under one unit, which would label the axis "Fold (x0.001)".
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = {kind: pg.BarGraphItem(x0=[], width=[], y=[], height=_SCALER if kind == "scaler" else _BAR,
                                            pen=None, name=_NAMES[kind]) for kind in _KINDS}
         for kind in ("scaler", "train", "val", "test"):
