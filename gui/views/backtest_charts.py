@@ -110,6 +110,7 @@ class BacktestCharts(QWidget):
     def _add_plot(self, row: int, label: str) -> tuple[pg.LegendItem, pg.PlotItem]:
         """A legend row, then its plot: the legend sits above the curves, right-aligned over the plot area."""
         legend = pg.LegendItem(colCount=4, verSpacing=-6, frame=False)
+        legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # its entries' size, no more
         self.chart.ci.addItem(legend, row=row, col=0)
         self.chart.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight)
         plot = fast_plot(self.chart.addPlot(row=row + 1, col=0, axisItems={"bottom": DateAxis()}))
