@@ -231,11 +231,6 @@ class BacktestState:
             self._emit("lists")
 
     # --- what the views read --------------------------------------------------------------------------
-    def shown_curves(self) -> dict[Key, Curve]:
-        """The curves of the shown series and horizon, Buy & Hold's included."""
-        ticker, _, horizon = self.selection
-        return {key: curve for key, curve in self.curves.items() if key[0] == ticker and key[2] == horizon}
-
     def model_index(self, model: str) -> int:
         """A model's place in the run, which picks its colour; past the end for one the run did not list."""
         return self.models.index(model) if model in self.models else len(self.models)

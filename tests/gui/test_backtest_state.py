@@ -117,7 +117,7 @@ def test_buy_and_hold_has_its_own_curve_when_the_result_has_its_rows():
     state.set_result(_result(pd.DataFrame(), pd.concat([_equity_rows("gru", 20), _equity_rows(BUY_AND_HOLD, 30)])))
     assert state.has_buy_and_hold("AAA", 1) and not state.has_buy_and_hold("AAA", 5)
     assert BUY_AND_HOLD not in state.models  # no model to pick
-    assert len(state.shown_curves()[("AAA", BUY_AND_HOLD, 1)].x) == 30
+    assert len(state.curves[("AAA", BUY_AND_HOLD, 1)].x) == 30
     assert state.status.startswith("0 folds · 1 model ·")  # Buy & Hold is no model of the run
 
 

@@ -351,3 +351,49 @@ def test_the_long_conventions_are_folded_away_until_asked_for(backtest_view, bac
     assert not view.metrics.conventions.isVisible()
     qtbot.waitUntil(lambda: table.height() > 10 * row)
 
+
+
+# --- the equity chart -----------------------------------------------------------------------------------
+def test_buy_and_hold_is_drawn_from_its_own_rows_in_its_theme_colour(backtest_view, backtest):
+    from engine.baseline import BUY_AND_HOLD
+
+    view, result = backtest_view, backtest.result
+    _replay(view, backtest)
+    view.show_result(result)
+    view.apply_theme(LIGHT)
+    rows = result.equity[(result.equity["model"] == BUY_AND_HOLD) & (result.equity["horizon"] == 1)]
+    hold = view.equity_trace("SP500", BUY_AND_HOLD, 1)
+    assert hold.equity.isVisible() and len(hold.equity.xData) == len(rows)  # the whole span the models traded
+    np.testing.assert_allclose(hold.equity.yData, rows["equity"].to_numpy())
+    assert hold.equity.opts["pen"].color().name() == LIGHT.buy_and_hold
+    assert not view.equity_trace("SP500", "gru", 1).benchmark.isVisible()  # drawn once, from its own rows
+    assert [label.text for _, label in view.charts.equity_legend.items].count("Buy & Hold") == 1
+
+
+def test_runs_stored_before_buy_and_hold_had_rows_draw_it_from_the_benchmark_column(backtest_view, backtest):
+    from engine.baseline import BUY_AND_HOLD
+
+    view, result = backtest_view, backtest.result
+    old = replace(result, equity=result.equity[result.equity["model"] != BUY_AND_HOLD],
+                  predictions=result.predictions.drop(columns="reference_close"))
+    view.show_run(backtest.config, old, backtest.bars)
+    assert view.equity_trace("SP500", BUY_AND_HOLD, 1) is None
+    assert view.equity_trace("SP500", "gru", 1).benchmark.isVisible()
+    assert not view.charts.prediction_curves[1].isVisible()  # no reference close: no predicted price
+
+
+def test_the_equity_axis_fits_the_curves_and_the_legends_sit_above_them(backtest_view, backtest, qtbot):
+    view, charts = backtest_view, backtest_view.charts
+    _replay(view, backtest)
+    view.show_result(backtest.result)
+    models = backtest.result.equity["model"].unique()
+    shown = [view.equity_trace("SP500", m, 1).equity.yData for m in models]
+    low, high = min(y.min() for y in shown), max(y.max() for y in shown)
+
+    def fitted():
+        bottom, top = charts.equity_plot.viewRange()[1]
+        assert 0 < bottom <= low and high <= top < high + 0.2 * (high - low)
+        for legend, plot in ((charts.price_legend, charts.price_plot), (charts.equity_legend, charts.equity_plot)):
+            assert legend.sceneBoundingRect().bottom() <= plot.getViewBox().sceneBoundingRect().top()
+
+    qtbot.waitUntil(fitted)
