@@ -67,7 +67,7 @@ class BacktestCharts(QWidget):
         self.price_legend, self.price_plot = self._add_plot(0, "Price")
         self.equity_legend, self.equity_plot = self._add_plot(2, "Equity [$]")
         self.drawdown_plot = self._add_plot(4, "Drawdown [%]")[1]
-        for row, stretch in ((1, 4), (3, 3), (4, 2)):
+        for row, stretch in ((1, 3), (3, 3), (4, 2)):  # equity as tall as the price: it is what is judged
             self.chart.ci.layout.setRowStretchFactor(row, stretch)
         for plot in (self.equity_plot, self.drawdown_plot):
             plot.setXLink(self.price_plot)
