@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MethodType
 from typing import TYPE_CHECKING, Literal
+from weakref import WeakMethod
 
 import numpy as np
 import pandas as pd
@@ -79,11 +81,17 @@ class BacktestState:
         self._reset()
 
     def connect(self, event: Event, callback: Callable) -> None:
-        self._listeners[event].append(callback)
+        """Call callback(*args) on each `event`. A method is held weakly: the state keeps no widget alive, and a
+        widget holding its state makes no reference cycle for the garbage collector to break at a random time."""
+        self._listeners[event].append(WeakMethod(callback) if isinstance(callback, MethodType) else lambda: callback)
 
     def _emit(self, event: Event, *args) -> None:
-        for callback in self._listeners[event]:
-            callback(*args)
+        for reference in list(self._listeners[event]):
+            callback = reference()
+            if callback is None:
+                self._listeners[event].remove(reference)
+            else:
+                callback(*args)
 
     def _reset(self) -> None:
         self.target = "log_return"

@@ -17,14 +17,16 @@ from engine.runs import DataConfig, RunConfig
 from engine.windows import WindowConfig
 from gui.backtest_state import BacktestState
 from gui.timestamps import seconds
-from models import ModelConfig
 
 DATES = pd.bdate_range("2020-01-01", periods=40)
 
 
 def _config() -> RunConfig:
+    """Two series, two horizons, a GRU and an MLP (as a stored version-2 run names them: every version reads it)."""
+    models = RunConfig.from_dict({"version": 2, "data": {}, "windows": {}, "training": {}, "walk_forward": {},
+                                  "trading": {}, "models": [{"arch": "gru"}, {"arch": "mlp"}]}).models
     return RunConfig(data=DataConfig(tickers=("AAA", "BBB")), windows=WindowConfig(window=5, horizons=(5, 1)),
-                     models=(ModelConfig(arch="gru"), ModelConfig(arch="mlp")))
+                     models=models)
 
 
 def _fold(ticker: str, model: str, index: int) -> Fold:

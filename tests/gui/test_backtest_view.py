@@ -16,17 +16,25 @@ import pytest
 from gui.theme import LIGHT
 
 
+def _models():
+    """GRU and MLP as a stored version-2 run names them, which every run-config version reads."""
+    from engine.runs import RunConfig
+
+    stored = {"version": 2, "data": {}, "windows": {}, "training": {}, "walk_forward": {}, "trading": {},
+              "models": [{"arch": "gru", "hidden_size": 8, "num_layers": 1}, {"arch": "mlp", "hidden_layers": [16]}]}
+    return RunConfig.from_dict(stored).models
+
+
 def _config(seed: int):
     from engine.fit_config import TrainConfig, WalkForwardConfig
     from engine.runs import DataConfig, RunConfig
     from engine.trading import TradingConfig
     from engine.windows import WindowConfig
-    from models import ModelConfig
 
     return RunConfig(
         data=DataConfig(start="2014-01-01"),
         windows=WindowConfig(window=10, horizons=(1, 5)),
-        models=(ModelConfig(arch="gru", hidden_size=8, num_layers=1), ModelConfig(arch="mlp", hidden_layers=(16,))),
+        models=_models(),
         training=TrainConfig(epochs=3, device="cpu", seed=seed),
         walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
         trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
