@@ -153,7 +153,7 @@ def main() -> int:
     window.backtest()
     spin(lambda: not window.runs.running, BACKTEST_S)
     walked = probe.stop()
-    folds = len(window.backtest_view._folds)
+    folds = len(window.backtest_view.folds)
     window.cancel()
     spin(lambda: not window.runs.running, 60)
     close_for_good(window)

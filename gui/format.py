@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import math
 
+from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
+
+SHORT_NAMES = {BUY_AND_HOLD: "Buy & Hold", NAIVE: "Naive", LINEAR_BASELINE: "Linear"}  # for headers and legends
+
 
 def duration(seconds: float) -> str:
     """'under 0.1 s', '0.4 s', '45 s', '3 min 05 s', '1 h 02 min'."""

@@ -35,6 +35,11 @@ class Theme:
     volume: str
     crosshair: str
     series: tuple[str, ...]  # one colour per model, in order
+    buy_and_hold: str  # Buy & Hold's curve on every tab
+
+    def series_colour(self, index: int) -> str:
+        """The colour of the index-th model, the palette repeating past its end."""
+        return self.series[index % len(self.series)]
 
 
 DARK = Theme(
@@ -43,6 +48,7 @@ DARK = Theme(
     warning="#f0b54a", success="#3fbf7f", plot_bg="#17191d", plot_fg="#aab0b9", grid_alpha=0.16,
     up="#26a69a", down="#ef5350", volume="#5b7fb3", crosshair="#8a919c",
     series=("#4c8dff", "#f28e2b", "#59c97a", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7"),
+    buy_and_hold="#c4c9d1",
 )
 LIGHT = Theme(
     name="light", window="#f3f4f6", base="#ffffff", alt_base="#eef0f3", text="#1d2025", muted="#5f6672",
@@ -50,6 +56,7 @@ LIGHT = Theme(
     warning="#a86400", success="#1d8a4f", plot_bg="#ffffff", plot_fg="#4a505a", grid_alpha=0.12,
     up="#1a9e8f", down="#e04646", volume="#7d9ccc", crosshair="#6b7280",
     series=("#2f6fe4", "#e3761b", "#2e9e52", "#c8383b", "#8a5aa8", "#b8960c", "#3c8f8a", "#d0607a"),
+    buy_and_hold="#3d434d",
 )
 THEMES: dict[str, Theme] = {"dark": DARK, "light": LIGHT}
 
@@ -88,8 +95,8 @@ def style_plot(plot: pg.PlotItem, theme: Theme) -> None:
 
 
 def buy_and_hold_pen(theme: Theme, width: float = 1.6) -> QPen:
-    """Buy & Hold's line on every chart: the axes' colour, dashed, so it reads as the yardstick, not a model."""
-    return pg.mkPen(theme.plot_fg, width=width, style=Qt.PenStyle.DashLine)
+    """Buy & Hold's line on every chart: its one colour (Theme.buy_and_hold), dashed, the yardstick, not a model."""
+    return pg.mkPen(theme.buy_and_hold, width=width, style=Qt.PenStyle.DashLine)
 
 
 def mix(colour: str, background: str, amount: float) -> str:

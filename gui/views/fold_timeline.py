@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.charts import DateAxis
 from gui.theme import DARK, Theme, style_plot
+from gui.timestamps import seconds
 
 if TYPE_CHECKING:
     from engine.folds import Fold
@@ -29,14 +30,6 @@ _TIPS = {"train": "the bars whose targets the model was fitted to",
          "scaler": "the bars the feature and target scalers were fitted on"}
 
 
-def seconds(values) -> np.ndarray:
-    """Timestamps as UTC seconds, the unit of pg.DateAxisItem(utcOffset=0); NaT becomes NaN."""
-    index = pd.DatetimeIndex(values)
-    out = index.as_unit("ns").asi8.astype(np.float64) / 1e9
-    out[index.isna()] = np.nan
-    return out
-
-
 def _rich(lines: tuple[str, str]) -> str:
     return f"<b>{html.escape(lines[0])}</b><br>{html.escape(lines[1])}"
 
@@ -47,8 +40,6 @@ def _day(value) -> str:
 
 class FoldTimeline(QWidget):
     """Call set_folds(folds) or add_fold(fold) per FoldDone; rows are the folds of one ticker and model."""
-
-    sigHovered = Signal(str)  # the hovered fold's description, "" when the pointer leaves the bars
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -72,6 +63,8 @@ class FoldTimeline(QWidget):
         self.plot.invertY(True)  # fold 1 on top, later folds below
         self.plot.getAxis("left").setWidth(64)
         self.plot.setLabel("left", "Fold")
+        # Fold rows are whole numbers: one fold spans under one unit, which would label the axis "Fold (x0.001)".
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = {kind: pg.BarGraphItem(x0=[], width=[], y=[], height=_SCALER if kind == "scaler" else _BAR,
                                            pen=None, name=_NAMES[kind]) for kind in _KINDS}
         for kind in ("scaler", "train", "val", "test"):
@@ -241,6 +234,4 @@ class FoldTimeline(QWidget):
             self._show_lines(lines)
         else:
             self._hint()
-        text = _rich(lines) if lines else ""
-        self.plot_widget.setToolTip(text)
-        self.sigHovered.emit(text)
+        self.plot_widget.setToolTip(_rich(lines) if lines else "")

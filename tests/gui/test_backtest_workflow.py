@@ -158,7 +158,7 @@ def test_a_backtest_cancelled_after_some_folds_shows_them_but_is_not_ranked_in_c
     window.run_panel.set_value("initial_train", 400)
     window.run_panel.set_value("retrain_every", 10)  # some sixty folds: the walk is far from done at the first
     window.backtest()
-    qtbot.waitUntil(lambda: len(window.backtest_view._folds) >= 1, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(window.backtest_view.folds) >= 1, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.runs.sigFinished, timeout=30_000) as finished:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     outcome = finished.args[1]
@@ -199,4 +199,4 @@ def test_a_backtest_that_stops_with_an_error_does_not_leave_its_tab_waiting(wind
         window.backtest()
     view = window.backtest_view
     assert view.status.text().startswith("Run 1 stopped with an error")
-    assert "stopped" in view.metrics_hint.text() and "waiting" not in view.metrics_hint.text()
+    assert "stopped" in view.metrics.hint.text() and "waiting" not in view.metrics.hint.text()
