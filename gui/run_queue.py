@@ -1,11 +1,12 @@
 """Training runs waiting their turn: one runs at a time on its own worker thread, the rest queue."""
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from gui.worker import Failure, Job, Task
 
@@ -20,10 +21,15 @@ def _run_task(request) -> Task:
     return partial(train_run, request)
 
 
+DELIVERY_BUDGET_S = 0.015  # the most time one turn of the event loop spends passing on a run's events
+
+
 class RunQueue(QObject):
     """Submit runs (RunConfigs to train, BacktestRequests to train & backtest); they run in order.
 
-    Signals carry the run number first, then what was submitted or what its task returned.
+    Signals carry the run number first, then what was submitted or what its task returned. A run's events
+    are passed on in order, a few milliseconds' worth per turn of the event loop: a burst of them (the
+    linear baseline's folds arrive dozens a second) never keeps the window from repainting and responding.
     """
 
     sigChanged = Signal()  # a run started, ended or was queued: the waiting count may have changed
@@ -40,6 +46,10 @@ class RunQueue(QObject):
         self._job: Job | None = None
         self._current = 0
         self._numbers = 0
+        self._outbox: deque[Callable[[], None]] = deque()  # what the running job reported, not yet passed on
+        self._delivery = QTimer(self)
+        self._delivery.setInterval(0)
+        self._delivery.timeout.connect(self._deliver)
 
     @property
     def waiting(self) -> int:
@@ -102,18 +112,35 @@ class RunQueue(QObject):
 
     @Slot(object)
     def _on_event(self, event: object) -> None:
-        self.sigEvent.emit(self._current, event)
+        self._post(partial(self.sigEvent.emit, self._current, event))
 
     @Slot(object)
     def _on_done(self, result: object) -> None:
-        self.sigFinished.emit(self._current, result)
+        self._post(partial(self.sigFinished.emit, self._current, result))
 
     @Slot(object)
     def _on_failed(self, failure: Failure) -> None:
-        self.sigFailed.emit(self._current, failure)
+        self._post(partial(self.sigFailed.emit, self._current, failure))
 
     @Slot()
     def _on_finished(self) -> None:
+        self._post(self._end_job)
+
+    def _post(self, deliver: Callable[[], None]) -> None:
+        self._outbox.append(deliver)
+        if not self._delivery.isActive():
+            self._delivery.start()
+
+    @Slot()
+    def _deliver(self) -> None:
+        """Pass on what the job reported, in order, until the budget of this turn is spent."""
+        started = time.perf_counter()
+        while self._outbox and time.perf_counter() - started < DELIVERY_BUDGET_S:
+            self._outbox.popleft()()
+        if not self._outbox:
+            self._delivery.stop()
+
+    def _end_job(self) -> None:
         job, self._job = self._job, None
         if job is not None:
             job.deleteLater()
