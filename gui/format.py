@@ -5,7 +5,7 @@ import math
 
 from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
 
-SHORT_NAMES = {BUY_AND_HOLD: "Buy & Hold", NAIVE: "Naive", LINEAR_BASELINE: "Linear"}  # for headers and legends
+SHORT_NAMES = {BUY_AND_HOLD: "Buy & Hold", NAIVE: "Naive", LINEAR_BASELINE: "Baseline"}  # for headers and legends
 
 
 def duration(seconds: float) -> str:

@@ -6,12 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
+from engine.baseline import BUY_AND_HOLD, NAIVE
 from engine.significance import SIGNIFICANCE_LEVEL
+from gui.format import SHORT_NAMES
 from gui.theme import DARK, Theme, mix
 from gui.views.metric_rules import NAIVE_VALUE, NEUTRAL, better, format_metric, goodness, neutral
 
-_SHORT = {BUY_AND_HOLD: "Buy &\nHold", NAIVE: "Naive", LINEAR_BASELINE: "Linear"}
+_SHORT = {**SHORT_NAMES, BUY_AND_HOLD: "Buy &\nHold"}
 
 
 class Heatmap(QTableWidget):

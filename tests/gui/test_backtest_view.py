@@ -117,7 +117,7 @@ def test_result_curves_match_the_result_tables(backtest_view, backtest):
     assert drawn == len(trades) == len(view.charts.exit_markers.xData)
     # The metrics table: the model beside its baselines, the conventions under it.
     headers = [view.metrics_table.horizontalHeaderItem(c).text() for c in range(view.metrics_table.columnCount())]
-    assert headers == ["Metric", "gru", "Linear", "Buy &\nHold", "Naive"]
+    assert headers == ["Metric", "gru", "Baseline", "Buy &\nHold", "Naive"]
     assert view.metrics.conventions.text() == result.conventions
 
 
