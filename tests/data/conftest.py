@@ -1,4 +1,4 @@
-"""Fixtures for engine.data tests: the real files in ../shared/data (see tests/conftest.py) and a fake Yahoo."""
+"""Fixtures for engine.data tests: the real files in tests/fixtures/data (see tests/conftest.py), a fake Yahoo."""
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
