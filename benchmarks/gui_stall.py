@@ -125,13 +125,16 @@ def main() -> int:
     from gui.events import Stage
 
     events = {"n": 0, "training_from": None}
+    delivered: list[tuple[float, str]] = []  # (seconds since the probe started, event type) as the window gets them
 
     def count(number, event):
         events["n"] += 1
+        delivered.append((probe.now(), type(event).__name__))
         if isinstance(event, Stage) and event.text == "Training":
             events["training_from"] = probe.now()
 
     window.runs.sigEvent.connect(count)
+    window.runs.sigFinished.connect(lambda number, result: delivered.append((probe.now(), "the finished run")))
     probe.start()
     window.train()
     spin(lambda: not window.runs.running, TRAIN_S)
@@ -149,10 +152,13 @@ def main() -> int:
     window.model_panel.cards["cnn"].enabled.setChecked(True)
     for name, value in (("epochs", 5), ("initial_train", 400), ("retrain_every", 63)):
         window.run_panel.set_value(name, value)
+    delivered.clear()
     probe.start()
     window.backtest()
     spin(lambda: not window.runs.running, BACKTEST_S)
+    spin(lambda: False, 1.0)  # the finished result is drawn after the run ends
     walked = probe.stop()
+    walked_ends = np.asarray(probe.ends)
     folds = len(window.backtest_view.folds)
     window.cancel()
     spin(lambda: not window.runs.running, 60)
@@ -171,6 +177,11 @@ def main() -> int:
     print(f"while backtesting: max gap {walked.max():6.1f} ms   p99 {np.percentile(walked, 99):5.1f} ms   "
           f"({len(walked)} ticks over {len(walked) * PROBE_MS / 1000:.1f} s or more, {folds} folds drawn)")
     print(f"ratio backtesting / idle max gap: {walked.max() / idle_max:.2f}")
+    for i in np.argsort(walked)[::-1][:5]:
+        began = walked_ends[i] - walked[i] / 1000
+        before = [(at, name) for at, name in delivered if at <= began + 0.001]
+        last = f"{before[-1][1]} ({1000 * (began - before[-1][0]):.0f} ms before)" if before else "the start"
+        print(f"  a {walked[i]:5.1f} ms stall {began:5.2f} s in, after {last}")
     worst = max(busy_max, float(walked.max()))
     verdict = "OK" if worst < TARGET_MS else "ABOVE TARGET"
     print(f"longest stall while training or backtesting: {worst:.1f} ms — target < {TARGET_MS:.0f} ms: {verdict}")

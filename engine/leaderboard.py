@@ -110,6 +110,7 @@ class Leaderboard:
 
     def __init__(self) -> None:
         self._runs: dict[str, BoardRun] = {}
+        self._rows: dict[str, list[dict]] = {}  # a run's key → its rows of the frame, made once
         self._damaged: dict[int, str] = {}  # stored run id → why it could not be read
         self._seed_stats: dict[tuple[str, ...], pd.DataFrame] = {}  # a seed group's run keys → its run_stats
 
@@ -128,12 +129,14 @@ class Leaderboard:
         """Add a run, or replace the one with its key."""
         self._forget_seed_stats(run.key)
         self._runs[run.key] = run
+        self._rows[run.key] = _run_rows(run)
 
     def add_damaged(self, damaged: Mapping[int, str]) -> None:
         self._damaged.update(damaged)
 
     def remove(self, key: str) -> None:
         self._runs.pop(key, None)
+        self._rows.pop(key, None)
         self._forget_seed_stats(key)
         if key.startswith("#") and key[1:].isdigit():
             self._damaged.pop(int(key[1:]), None)
@@ -143,7 +146,7 @@ class Leaderboard:
 
     def frame(self) -> pd.DataFrame:
         """FRAME_COLUMNS: a row per run × ticker × model × horizon, then the seed groups' mean ± std rows."""
-        rows = [row for run in self._runs.values() for row in _run_rows(run)]
+        rows = [row for key in self._runs for row in self._rows[key]]
         for runs in _seed_groups(self._runs.values()):
             rows += _seed_rows(runs, self._over_seeds(runs))
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)

@@ -77,7 +77,7 @@ def _dm_against(group: pd.DataFrame, linear: pd.DataFrame | None, horizon: int) 
     """One-sided DM p that the model's squared error is below the linear baseline's, on their common dates."""
     if linear is None:
         return np.nan
-    both = group[["actual", "predicted"]].join(linear[["predicted"]], rsuffix="_linear", how="inner")
+    both = group[["actual", "predicted"]].join(linear[["predicted"]], how="inner", suffixes=("", "_linear"))
     return diebold_mariano(both["actual"] - both["predicted"], both["actual"] - both["predicted_linear"],
                            horizon).p_value
 

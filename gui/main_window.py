@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine.errors import WorkbenchError
 from engine.estimate import TimeEstimate
 from gui import log_lines, run_gate, window_settings
+from gui.app import freeze_heap
 from gui.events import BacktestRequest, EngineInfo, PreviewResult
 from gui.data_preview import DataPreview
 from gui.file_actions import FileActions
@@ -280,6 +281,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _engine_loaded(self, info: EngineInfo) -> None:
         self.device_label.setText(f"Device: {info.device}")
+        freeze_heap()  # torch and the engine are imported now
         self.engine_ready = True
         for act in (self.act_save_model, self.act_load_model):
             act.setEnabled(True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cached_property, partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QTabWidget
 
 from engine.errors import WorkbenchError
@@ -29,6 +29,7 @@ from gui.run_queue import RunQueue
 from gui.worker import Failure
 
 Log = Callable[..., None]  # log(text, level="info")
+_PAUSE_MS = 20  # between two large redraws: time for the window to paint and take input
 
 
 class RunController(QObject):
@@ -164,8 +165,9 @@ class RunController(QObject):
         self.backtest_shown = (label, result)
         self._progress = None
         if not result.predictions.empty and not outcome.cancelled:  # a partial walk is no match for whole ones
-            self.compare_view.add_run(outcome.run_id if outcome.run_id is not None else f"run {number}", config,
-                                      result)
+            # A moment later, so the window paints the Backtest tab in between: the two at once stall it.
+            QTimer.singleShot(_PAUSE_MS, partial(self.compare_view.add_run, outcome.run_id if outcome.run_id is not None
+                                         else f"run {number}", config, result))
         for warning in result.warnings:
             self.log(f"Run {number}: {warning.text}", "warning")
         self._announce(log_lines.backtest_finished(number, outcome))

@@ -31,12 +31,14 @@ class LeaderboardModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.frame = pd.DataFrame(columns=FRAME_COLUMNS)
+        self._cells: list[dict] = []  # the frame's rows as dicts: a view asks for every cell on each layout
         self.best: dict[str, set[int]] = {}  # metric → rows holding its best value (engine.leaderboard.best_rows)
         self.theme = DARK
 
     def set_frame(self, frame: pd.DataFrame) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)
+        self._cells = self.frame.to_dict("records")
         self.best = {}
         self.endResetModel()
 
@@ -53,11 +55,15 @@ class LeaderboardModel(QAbstractTableModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
 
+    def row_cells(self, row: int) -> dict:
+        """Row `row` of the frame as {column: value}."""
+        return self._cells[row]
+
     def is_best(self, row: int, metric: str) -> bool:
         return row in self.best.get(metric, ())
 
     def rowCount(self, parent: QModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self.frame)
+        return 0 if parent is not None and parent.isValid() else len(self._cells)
 
     def columnCount(self, parent: QModelIndex | None = None) -> int:
         return 0 if parent is not None and parent.isValid() else len(COLUMNS)
@@ -65,7 +71,7 @@ class LeaderboardModel(QAbstractTableModel):
     def raw(self, row: int, column: int):
         """The value a cell sorts by: a float for numeric columns (NaN if undefined), else text."""
         name = COLUMNS[column]
-        value = self.frame.at[row, name]
+        value = self._cells[row][name]
         if name in TEXT_COLUMNS:
             return str(value)
         try:
@@ -85,30 +91,32 @@ class LeaderboardModel(QAbstractTableModel):
             return _LEFT if name in TEXT_COLUMNS else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, name)
-        return self._look(role, self.frame.at[row, "kind"], self.is_best(row, name), name)
+        return self._look(role, self._cells[row]["kind"], self.is_best(row, name), name)
 
     def _text(self, row: int, name: str) -> str:
-        value = self.frame.at[row, name]
+        cells = self._cells[row]
+        value = cells[name]
         if name == "Horizon":
             return f"{int(value)}"
         if name in TEXT_COLUMNS:
             return str(value)
         if name in INTERVALS:
-            return format_interval(value, self.frame.at[row, name + UPPER])
-        if self.frame.at[row, "kind"] == "seeds":
-            return format_mean_std(name, value, self.frame.at[row, f"{name} std"])
+            return format_interval(value, cells[name + UPPER])
+        if cells["kind"] == "seeds":
+            return format_mean_std(name, value, cells[f"{name} std"])
         return format_metric(name, value)
 
     def _tooltip(self, row: int, name: str) -> str | None:
         if self.is_best(row, name):
             return f"Best {name} of the rows shown ({better(name)} is better)"
+        cells = self._cells[row]
         if name == "Run":
-            return self.frame.at[row, "details"]
+            return cells["details"]
         if name == RUN_LEVEL:
-            details = self.frame.at[row, "DSR details"]
+            details = cells["DSR details"]
             return details if isinstance(details, str) else None  # NaN where the row has no DSR
-        if name == "Model" and self.frame.at[row, "kind"] == "baseline":
-            return _BASELINE_TIPS[str(self.frame.at[row, "Model"])]
+        if name == "Model" and cells["kind"] == "baseline":
+            return _BASELINE_TIPS[str(cells["Model"])]
         return None
 
     def _look(self, role: int, kind: str, best: bool, name: str):
@@ -198,13 +206,13 @@ class LeaderboardProxy(QSortFilterProxyModel):
         return str(a).lower() < str(b).lower()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
-        frame = self.sourceModel().frame
-        kind = frame.at[row, "kind"]
+        cells = self.sourceModel().row_cells(row)
+        kind = cells["kind"]
         if kind == "baseline" and not self.show_baselines:
             return False
         if kind == "seeds" and not self.show_seed_rows:
             return False
         if not self._text:
             return True
-        haystack = " ".join(str(frame.at[row, c]) for c in TEXT_COLUMNS).lower()
+        haystack = " ".join(str(cells[c]) for c in TEXT_COLUMNS).lower()
         return all(word in haystack for word in self._text.split())

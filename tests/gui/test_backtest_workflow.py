@@ -187,7 +187,7 @@ def test_a_damaged_run_store_is_reported_and_the_app_still_backtests(make_window
     assert outcome.run_id is None and "not stored" in outcome.not_stored
     assert any("was not stored" in title for _, title, _ in dialogs.of("warning"))
     assert window.backtest_view.equity_trace("SP500", "linear", 1) is not None
-    assert window.compare_view.run_keys == ["run 1"]  # shown for this session, though not stored
+    qtbot.waitUntil(lambda: window.compare_view.run_keys == ["run 1"])  # shown for this session, though not stored
 
 
 def test_a_backtest_that_stops_with_an_error_does_not_leave_its_tab_waiting(window, qtbot, tiny, import_mine):
