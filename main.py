@@ -96,16 +96,20 @@ def _backtest(args: argparse.Namespace) -> int:
 def _forecast(args: argparse.Namespace) -> int:
     """Backtest (or load a stored run), then forecast the bars after the last one with intervals and the record."""
     from engine.files import write_atomically
-    from engine.forecast import forecast_ahead, forecast_calendar, refit_on_all_bars
+    from engine.forecast import forecast_run, load_stored_basis
 
     out = Path(args.out)
-    config, loaded, result, models = (_backtest_for_forecast(args, out) if args.from_run is None
-                                      else _stored_for_forecast(args))
+    if args.from_run is None:
+        config, loaded, result, models = _backtest_for_forecast(args, out)
+    else:
+        basis = load_stored_basis(args.from_run, tickers=tuple(args.ticker or ()), csv_files=tuple(args.csv or ()),
+                                  end=args.end)
+        for notice in basis.notices:
+            print(f"note: {notice}")
+        config, loaded, result, models = basis.config, basis.loaded, basis.result, basis.models
     if args.refit:
         print("refitting each final model on every bar up to the last one")
-        models = refit_on_all_bars(config, loaded.bars, result, models)
-    calendars = {name: forecast_calendar(report, args.exchange) for name, report in loaded.reports.items()}
-    forecast = forecast_ahead(config, loaded.bars, result, models, calendars)
+    forecast = forecast_run(config, loaded, result, models, exchange=args.exchange, refit=args.refit)
     path = write_atomically(out / "forecast.csv", lambda file: forecast.table.to_csv(file, index=False))
     print(forecast.table.to_string(index=False, na_rep="", float_format="{:.4g}".format))
     for sentence in forecast.sentences:
@@ -132,36 +136,6 @@ def _backtest_for_forecast(args: argparse.Namespace, out: Path):
         print(f"stored as run {stored.run_id} in {default_store_path()}")
     print("wrote " + ", ".join(str(path) for path in written))
     return config, loaded, stored.run.result, stored.run.models
-
-
-def _stored_for_forecast(args: argparse.Namespace):
-    """A stored run's settings, result and final models, with its series (or --ticker/--csv) loaded afresh."""
-    from dataclasses import replace
-
-    from engine.baseline import backtest_labels
-    from engine.pipeline import load_data, model_labels
-    from engine.store import RunStore
-
-    with RunStore() as store:
-        stored = store.load(args.from_run)
-        series = {"tickers": tuple(args.ticker or ()), "csv_files": tuple(args.csv or ())} if (
-            args.ticker or args.csv) else {}
-        config = replace(stored.config, data=replace(stored.config.data, end=args.end, **series))
-        labels = backtest_labels(model_labels(config.models))
-        models = {(name, label): store.load_model_state(args.from_run, name, label)
-                  for name in config.data.series_names for label in labels}
-    if stored.notice:
-        print(f"note: {stored.notice}")
-    loaded = load_data(config.data)
-    for notice in loaded.notices:
-        print(f"note: {notice}")
-    last_bars = stored.result.predictions.groupby("ticker")["target_date"].max()
-    for name, bars in loaded.bars.items():
-        if bars.index[-1] < last_bars[name]:
-            raise WorkbenchError(f"{name} now ends on {bars.index[-1].date()}, before the last bar of run "
-                                 f"{args.from_run} ({last_bars[name].date()}): load the series up to that date at "
-                                 "least, or run a new backtest with --ticker or --csv and no --from-run.")
-    return config, loaded, stored.result, models
 
 
 def _runs(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from engine.data import QualityReport
 from engine.data.quality import AUTO_CALENDAR, check_calendar
 from engine.errors import WorkbenchError
 from engine.features import feature_frame, target_to_price
-from engine.pipeline import model_labels
+from engine.pipeline import LoadedData, load_data, model_labels
 from engine.results import BacktestResult
 from engine.runs import RunConfig
 from engine.significance import SIGNIFICANCE_LEVEL, verdict
@@ -43,6 +43,55 @@ _RELIABILITY_BINS = 10  # probability deciles: "when it said about p, the close 
 class Forecast:
     table: pd.DataFrame  # FORECAST_COLUMNS, one row per ticker × model × horizon
     sentences: tuple[str, ...]  # one plain sentence per row of the table, in its order
+
+
+@dataclass(frozen=True)
+class StoredBasis:
+    """What a forecast from a stored run rests on: its settings, result and final models, its series loaded afresh."""
+
+    config: RunConfig
+    loaded: LoadedData
+    result: BacktestResult
+    models: dict[tuple[str, str], tuple[dict, dict]]
+    notices: tuple[str, ...]  # what the user should know: an older run's gaps, the data's notes
+
+
+def forecast_run(config: RunConfig, loaded: LoadedData, result: BacktestResult,
+                 models: Mapping[tuple[str, str], tuple[dict, dict]], *, exchange: str | None = None,
+                 refit: bool = False) -> Forecast:
+    """The forecast after a backtest (run now or stored), its models first refitted on every bar if `refit`;
+    `exchange` names the calendar that dates it (default: each series' own, see forecast_calendar)."""
+    if refit:
+        models = refit_on_all_bars(config, loaded.bars, result, models)
+    calendars = {name: forecast_calendar(report, exchange) for name, report in loaded.reports.items()}
+    return forecast_ahead(config, loaded.bars, result, models, calendars)
+
+
+def load_stored_basis(run_id: int, *, store_path=None, tickers: tuple[str, ...] = (),
+                      csv_files: tuple[str, ...] = (), end: str | None = None) -> StoredBasis:
+    """Stored run `run_id`'s settings, result and final models, with its series (or `tickers`/`csv_files`)
+    loaded afresh up to `end`; a WorkbenchError when they now end before the run's last bar."""
+    from dataclasses import replace
+
+    from engine.baseline import backtest_labels
+    from engine.store import RunStore
+
+    with RunStore(store_path) as store:
+        stored = store.load(run_id)
+        series = {"tickers": tuple(tickers), "csv_files": tuple(csv_files)} if tickers or csv_files else {}
+        config = replace(stored.config, data=replace(stored.config.data, end=end, **series))
+        labels = backtest_labels(model_labels(config.models))
+        models = {(name, label): store.load_model_state(run_id, name, label)
+                  for name in config.data.series_names for label in labels}
+    loaded = load_data(config.data)
+    last_bars = stored.result.predictions.groupby("ticker")["target_date"].max()
+    for name, bars in loaded.bars.items():
+        if name in last_bars and bars.index[-1] < last_bars[name]:
+            raise WorkbenchError(f"{name} now ends on {bars.index[-1].date()}, before the last bar of run "
+                                 f"{run_id} ({last_bars[name].date()}): load the series up to that date at "
+                                 "least, or run a new backtest of it.")
+    notices = ((stored.notice,) if stored.notice else ()) + tuple(loaded.notices)
+    return StoredBasis(config, loaded, stored.result, models, notices)
 
 
 def forecast_ahead(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame], result: BacktestResult,

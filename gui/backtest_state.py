@@ -9,6 +9,7 @@ Events and their callback arguments:
   "equity"     (key, created) the equity curves of one (ticker, model, horizon) were refilled
   "result"     ()             the finished result arrived
   "status"     ()             the one-line status changed (a fold, an error)
+  "forecast"   ()             the forecast after the last bar arrived (engine.forecast.Forecast)
 """
 from __future__ import annotations
 
@@ -22,19 +23,20 @@ from weakref import WeakMethod
 import numpy as np
 import pandas as pd
 
-from engine.baseline import BUY_AND_HOLD, NAIVE, backtest_labels
+from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE, backtest_labels
 from engine.features import predicted_price
 from gui.timestamps import nearest, seconds
 
 if TYPE_CHECKING:
     from engine.backtest import FoldDone
     from engine.folds import Fold
+    from engine.forecast import Forecast
     from engine.pipeline import EquityProgress
     from engine.results import BacktestResult, ResultWarning
     from engine.runs import RunConfig
 
 Key = tuple[str, str, int]  # ticker, model, horizon
-Event = Literal["reset", "lists", "selection", "fold", "equity", "result", "status"]
+Event = Literal["reset", "lists", "selection", "fold", "equity", "result", "status", "forecast"]
 DAY = 86400.0
 
 
@@ -104,6 +106,7 @@ class BacktestState:
         self.predicted: dict[Key, tuple[np.ndarray, np.ndarray]] = {}  # target-date seconds, predicted price
         self.curves: dict[Key, Curve] = {}
         self.result: BacktestResult | None = None
+        self.forecast: Forecast | None = None
         self.stopped: str | None = None  # why the walk stopped before its end (an error)
         self.started = False
         self.follow = True  # follow the model being walked until the user picks one
@@ -185,6 +188,11 @@ class BacktestState:
             self.selection = (self.selection[0], self.models[0], self.selection[2])
         self._fix_selection()
         self._emit("result")
+
+    def set_forecast(self, forecast: Forecast | None) -> None:
+        """The forecast after the last bar, of every model and horizon (None: there is none)."""
+        self.forecast = forecast
+        self._emit("forecast")
 
     def stop(self, message: str) -> None:
         """The walk stopped with an error: the folds it finished stay."""
@@ -283,11 +291,29 @@ class BacktestState:
         rows = stats[(stats["ticker"] == ticker) & (stats["horizon"] == horizon)]
         return rows.iloc[0] if len(rows) else None
 
+    def shown_forecast(self, model: str | None = None) -> pd.DataFrame:
+        """The forecast rows (engine.forecast.FORECAST_COLUMNS and its `sentence`, by horizon) of the shown series
+        and model, or of `model` on it (e.g. the linear baseline, read beside); no rows without a forecast."""
+        if self.forecast is None:
+            return pd.DataFrame()
+        table, (ticker, shown, _) = self.forecast.table.assign(sentence=list(self.forecast.sentences)), self.selection
+        rows = table[(table["ticker"] == ticker) & (table["model"] == (model or shown))]
+        return rows.sort_values("horizon", kind="stable").reset_index(drop=True)
+
+    def baseline_forecast(self) -> pd.DataFrame:
+        """The linear baseline's forecast rows on the shown series, to read beside the model's."""
+        return self.shown_forecast(LINEAR_BASELINE)
+
     def time_span(self, ticker: str) -> tuple[float, float] | None:
-        """(first tested bar, last bar) of a series in seconds; None before anything of it arrived."""
+        """(first tested bar, last bar or forecast date) of a series in seconds; None before anything of it
+        arrived."""
         xs = [curve.x for key, curve in self.curves.items() if key[0] == ticker and len(curve.x)]
         if ticker in self.closes and len(self.closes[ticker][0]):
             xs.append(self.closes[ticker][0])
+        if self.forecast is not None:
+            ahead = self.forecast.table.loc[self.forecast.table["ticker"] == ticker, "target_date"]
+            if len(ahead):
+                xs.append(np.sort(seconds(ahead)))
         if not xs:
             return None
         starts = seconds([f.test_start for f in self.folds if f.ticker == ticker])

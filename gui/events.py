@@ -111,3 +111,17 @@ class BacktestOutcome:
     run_id: int | None  # its id in the run store; None when it was not stored
     not_stored: str | None = None  # why it was not stored, for the user
     cancelled: bool = False
+    forecast: Any = None  # engine.forecast.Forecast of the bars after the last one; None if cancelled or impossible
+    no_forecast: str | None = None  # why there is no forecast, for the user
+
+
+@dataclass(frozen=True)
+class ForecastOutcome:
+    """A stored run's forecast (Compare's "Forecast ahead"): the run, its series loaded afresh, the forecast."""
+
+    run_id: int
+    config: Any  # the RunConfig
+    result: Any  # engine.results.BacktestResult
+    bars: dict[str, Any]  # series name → OHLCV frame, loaded now
+    forecast: Any  # engine.forecast.Forecast
+    notices: tuple[str, ...] = ()

@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         self.run_panel.sigChanged.connect(self._revalidate)
         self.runs.sigChanged.connect(self._update_status)
         self.compare_view.sigRerunRequested.connect(self.backtest)
+        self.compare_view.sigForecastRequested.connect(
+            lambda run_id: self.controller.forecast_stored(run_id, self.store_path))
         self.compare_view.sigExportRequested.connect(
             lambda label, result: self.files.export_backtest_csv(result=result, label=label))
         self.compare_view.sigOpenRequested.connect(self.controller.open_backtest)

@@ -18,6 +18,7 @@ from gui.events import (
     BacktestOutcome,
     BacktestRequest,
     BarsLoaded,
+    ForecastOutcome,
     ModelEvaluated,
     ModelEvent,
     Notice,
@@ -161,6 +162,9 @@ class RunController(QObject):
     def _backtest_finished(self, number: int, outcome: BacktestOutcome) -> None:
         config, result = outcome.config, outcome.result
         self.backtest_view.show_result(result, target=config.windows.target, bars_by_ticker=outcome.bars)
+        self.backtest_view.show_forecast(outcome.forecast)
+        if outcome.no_forecast and not outcome.cancelled:
+            self.log(f"Run {number}: {outcome.no_forecast}", "warning")
         label = f"run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
         self.backtest_shown = (label, result)
         self._progress = None
@@ -216,6 +220,27 @@ class RunController(QObject):
         if contents.runs and not self.runs.running and self.backtest_shown is None:
             newest = contents.runs[-1]  # load_all reads oldest first
             self.open_backtest(f"run #{newest.id}", newest.config, newest.result, switch_tab=False)
+
+    def forecast_stored(self, run_id: int, store_path: Path | None) -> None:
+        """Forecast with stored run `run_id`'s final models on its series loaded afresh (on the worker), then show
+        the run with its forecast on the Backtest tab."""
+        from gui.tasks import forecast_stored_run
+
+        self.activity.setText(f"Forecasting with run #{run_id}…")
+        self._start_job(partial(forecast_stored_run, run_id, None if store_path is None else str(store_path)),
+                        "forecast", self._show_stored_forecast,
+                        lambda failure: self._show_failure(f"Run #{run_id} could not forecast", failure))
+
+    def _show_stored_forecast(self, outcome: ForecastOutcome) -> None:
+        label = f"run #{outcome.run_id}"
+        self.backtest_view.show_run(outcome.config, outcome.result, outcome.bars)
+        self.backtest_view.show_forecast(outcome.forecast)
+        self.backtest_shown = (label, outcome.result)
+        self.tabs.setCurrentWidget(self.backtest_view)
+        for notice in outcome.notices:
+            self.log(f"{label}: {notice}", "warning")
+        self.activity.setText(f"Forecast of {label} shown on the Backtest tab")
+        self.log(f"Forecast the bars after {outcome.forecast.table['last_bar'].max():%Y-%m-%d} with {label}")
 
     def _report_unreadable_store(self, error: str) -> None:
         self._show_error("The stored runs could not be read",

@@ -20,6 +20,7 @@ from gui.events import (
     BarsLoaded,
     Emit,
     EngineInfo,
+    ForecastOutcome,
     ModelEvaluated,
     ModelEvent,
     Notice,
@@ -159,6 +160,7 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     A store that cannot be written does not lose the run: the outcome says why it was not stored.
     """
     from engine.estimate import estimate_backtest
+    from engine.forecast import forecast_run
     from engine.pipeline import backtest_and_store, load_data
 
     config = request.config
@@ -175,7 +177,26 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     cancelled = should_stop()
     reason = None if stored.not_stored is None else (
         str(stored.not_stored) if cancelled else f"The backtest finished but was not stored: {stored.not_stored}")
-    return BacktestOutcome(config, stored.run.result, loaded.bars, stored.run_id, reason, cancelled=cancelled)
+    forecast, no_forecast = None, "The backtest was cancelled, so nothing was forecast." if cancelled else None
+    if not cancelled and stored.run.models:
+        emit(Stage("Forecasting the bars after the last one"))
+        try:
+            forecast = forecast_run(config, loaded, stored.run.result, stored.run.models)
+        except WorkbenchError as error:
+            no_forecast = f"No forecast: {error}"
+    return BacktestOutcome(config, stored.run.result, loaded.bars, stored.run_id, reason, cancelled=cancelled,
+                           forecast=forecast, no_forecast=no_forecast)
+
+
+def forecast_stored_run(run_id: int, store_path: str | None, emit: Emit, should_stop: ShouldStop) -> ForecastOutcome:
+    """Stored run `run_id`'s forecast after the latest bar: its final models applied to its series loaded afresh."""
+    from engine.forecast import forecast_run, load_stored_basis
+
+    emit(Stage(f"Loading run #{run_id} and its series"))
+    basis = load_stored_basis(run_id, store_path=None if store_path is None else Path(store_path))
+    emit(Stage(f"Forecasting with run #{run_id}"))
+    forecast = forecast_run(basis.config, basis.loaded, basis.result, basis.models)
+    return ForecastOutcome(run_id, basis.config, basis.result, basis.loaded.bars, forecast, basis.notices)
 
 
 def read_stored_runs(path: str | None, emit: Emit, should_stop: ShouldStop) -> StoreContents:

@@ -21,6 +21,7 @@ from gui.charts import DateAxis, fast_plot
 from gui.format import SHORT_NAMES
 from gui.theme import buy_and_hold_pen, DARK, style_plot, Theme
 from gui.timestamps import nearest, seconds
+from gui.views.forecast_fan import ForecastFan
 
 AXIS_WIDTH = 64
 _EMPTY = (np.empty(0), np.empty(0))
@@ -60,7 +61,7 @@ class BacktestCharts(QWidget):
         self._theme = DARK
         self._traces: dict[Key, EquityTrace] = {}
         self._trades_shown = False
-        self._fitted: tuple[str, float] | None = None  # the (series, first shown bar) the time axis was fitted to
+        self._fitted: tuple[str, float, float] | None = None  # the (series, first, last) the time axis was fitted to
 
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.ci.setSpacing(0)
@@ -82,6 +83,7 @@ class BacktestCharts(QWidget):
         self.short_markers = pg.PlotDataItem(pen=None, symbol="t", symbolSize=9)
         for item in (self.exit_markers, self.long_markers, self.short_markers):
             self.price_plot.addItem(item)
+        self.forecast_fan = ForecastFan(self.price_plot)
         self.zero_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
         self.drawdown_plot.addItem(self.zero_line, ignoreBounds=True)
         self._crosshair = [pg.InfiniteLine(angle=90, movable=False) for _ in range(3)]
@@ -105,6 +107,7 @@ class BacktestCharts(QWidget):
             state.connect(event, self.redraw)
         state.connect("fold", self._fold_added)
         state.connect("equity", self._equity_refilled)
+        state.connect("forecast", self._forecast_arrived)
         self.apply_theme(self._theme)
 
     def _add_plot(self, row: int, label: str) -> tuple[pg.LegendItem, pg.PlotItem]:
@@ -174,6 +177,7 @@ class BacktestCharts(QWidget):
         self._style_traces()
         self._draw_predictions()
         self._draw_trades()
+        self._draw_forecast()
         self._rebuild_legends()
         self._set_readout_hint()
 
@@ -181,6 +185,11 @@ class BacktestCharts(QWidget):
         """Only what a fold of the shown model adds: a redraw of everything per fold stalls the window."""
         self._draw_predictions()
         self._fit_time_axis()
+
+    def _forecast_arrived(self) -> None:
+        self._draw_forecast()
+        self._fit_time_axis()
+        self._rebuild_legends()
 
     def _equity_refilled(self, key: Key, created: bool) -> None:
         self._trace(key).set(self.state.curves[key])
@@ -202,12 +211,12 @@ class BacktestCharts(QWidget):
         """
         ticker = self.state.selection[0]
         span = self.state.time_span(ticker)
-        if span is None or (ticker, span[0]) == self._fitted:
+        if span is None or (ticker, *span) == self._fitted:
             return
         first, last = span
         pad = 0.02 * (last - first)
         self.price_plot.setXRange(first - pad, last + pad, padding=0)
-        self._fitted = (ticker, first)
+        self._fitted = (ticker, first, last)
 
     def _style_traces(self) -> None:
         """The shown series and horizon: every model's equity, the selected one's strong, with its drawdown;
@@ -259,6 +268,27 @@ class BacktestCharts(QWidget):
             curve.setData(*(data if data is not None else _EMPTY))
             curve.setVisible(data is not None)
 
+    def zoom_to_forecast(self, bars: int = 120) -> None:
+        """Show the last `bars` closes and the forecast after them (a pan or zoom away from the rest)."""
+        rows, close = self.state.shown_forecast(), self.state.closes.get(self.state.selection[0])
+        if rows.empty or close is None or not len(close[0]):
+            return
+        first, last = float(close[0][max(0, len(close[0]) - bars)]), float(seconds(rows["target_date"]).max())
+        self.price_plot.setXRange(first, last + 0.04 * (last - first), padding=0)
+
+    def _draw_forecast(self) -> None:
+        """The selected model's forecast after the last bar, fanning out from the last close; none for a direction
+        target (a probability is no price)."""
+        rows = self.state.shown_forecast()
+        if rows.empty or self.state.target == "direction" or not np.isfinite(rows["predicted_price"]).all():
+            self.forecast_fan.clear()
+            return
+        close, last_bar = self.state.closes.get(self.state.selection[0]), seconds(rows["last_bar"].iloc[:1])[0]
+        at = nearest(close[0], last_bar) if close is not None and len(close[0]) else None
+        start = (float(close[0][at]), float(close[1][at])) if at is not None else None
+        self.forecast_fan.apply_theme(self._theme, self.model_colour(self.state.selection[1]))
+        self.forecast_fan.show(rows, start)
+
     def _draw_trades(self) -> None:
         rows = self.state.shown_trades() if self._trades_shown else pd.DataFrame()
         long = rows[rows["direction"] == "long"] if len(rows) else rows
@@ -279,6 +309,8 @@ class BacktestCharts(QWidget):
         for h, curve in sorted(self.prediction_curves.items()):
             if curve.isVisible() and curve.xData is not None and len(curve.xData):
                 self.price_legend.addItem(curve, f"Predicted, {h}-bar")
+        for item, name in self.forecast_fan.legend_items():
+            self.price_legend.addItem(item, name)
         if self._trades_shown:
             for item, name in ((self.long_markers, "Long entry"), (self.short_markers, "Short entry"),
                                (self.exit_markers, "Exit")):

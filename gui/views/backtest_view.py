@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,12 +30,14 @@ from gui.backtest_state import BacktestState, Key
 from gui.theme import DARK, Theme
 from gui.views.backtest_charts import AXIS_WIDTH, BacktestCharts, EquityTrace
 from gui.views.fold_timeline import FoldTimeline
+from gui.views.forecast_panel import ForecastPanel
 from gui.views.metrics_table import MetricsPanel
 from gui.views.warning_banner import VerdictLine, WarningBanner
 
 if TYPE_CHECKING:
     from engine.backtest import FoldDone
     from engine.folds import Fold
+    from engine.forecast import Forecast
     from engine.pipeline import EquityProgress
     from engine.results import BacktestResult
     from engine.runs import RunConfig
@@ -89,12 +92,22 @@ class BacktestView(QWidget):
         self.chart_splitter.setStretchFactor(1, 1)
         self.chart_splitter.setSizes([560, 200])
         self.metrics = MetricsPanel(self.state)
-        self.metrics.setMinimumWidth(400)
-        self.metrics.setMaximumWidth(450)
+        self.forecast = ForecastPanel(self.state)
+        self.forecast.sigZoomRequested.connect(self.charts.zoom_to_forecast)
+        self.side = QTabWidget()  # the metrics, and the forecast after the last bar once there is one
+        self.side.setDocumentMode(True)
+        self.side.addTab(self.metrics, "Metrics")
+        self.side.addTab(self.forecast, "Forecast")
+        self.side.setTabToolTip(1, "What the selected model predicts after the last bar, with its intervals and "
+                                   "track record")
+        self.state.connect("forecast", self._forecast_arrived)
+        self.state.connect("reset", self._forecast_arrived)
+        self.side.setMinimumWidth(400)
+        self.side.setMaximumWidth(450)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.chart_splitter)
-        self.splitter.addWidget(self.metrics)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)  # both give in a small window; past 450 px only the charts widen
         self.splitter.setSizes([560, 450])
@@ -147,6 +160,10 @@ class BacktestView(QWidget):
             self.state.set_bars(bars_by_ticker)
         self.state.set_result(result, target=target)
 
+    def show_forecast(self, forecast: Forecast | None) -> None:
+        """The forecast after the last bar (engine.forecast.Forecast): the fan on the price and the table beside."""
+        self.state.set_forecast(forecast)
+
     def show_run(self, config: RunConfig, result: BacktestResult,
                  bars_by_ticker: Mapping[str, pd.DataFrame] | None = None) -> None:
         """A finished run on its own (e.g. one opened from the Compare tab): start_run, then show_result."""
@@ -181,7 +198,7 @@ class BacktestView(QWidget):
         return self.chart_splitter
 
     def apply_theme(self, theme: Theme) -> None:
-        for widget in (self.charts, self.timeline, self.warning_banner, self.verdict, self.metrics):
+        for widget in (self.charts, self.timeline, self.warning_banner, self.verdict, self.metrics, self.forecast):
             widget.apply_theme(theme)
 
     # --- wiring ---------------------------------------------------------------------------------------
@@ -206,6 +223,12 @@ class BacktestView(QWidget):
             self.horizon_box.addItem(f"{h} bar" + ("s" if h != 1 else ""), h)
         self.horizon_box.setCurrentIndex(self.horizon_box.findData(horizon))
         self.horizon_box.blockSignals(False)
+
+    def _forecast_arrived(self) -> None:
+        """A forecast is what the user asks for first: its tab comes to the front; without one it is disabled."""
+        has = self.state.forecast is not None
+        self.side.setTabEnabled(1, has)
+        self.side.setCurrentIndex(1 if has else 0)
 
     def _show_folds(self) -> None:
         self.timeline.set_folds(self.state.shown_folds())

@@ -56,6 +56,7 @@ class CompareView(QWidget):
 
     title = "Compare"
     sigRerunRequested = Signal(object)  # the RunConfig to run again
+    sigForecastRequested = Signal(int)  # the stored run's id: forecast the bars after the latest one with it
     sigExportRequested = Signal(str, object)  # run label, BacktestResult: write engine.results.export_csv
     # run label, RunConfig, BacktestResult, the row's (ticker, model, horizon): show it in the Backtest tab
     sigOpenRequested = Signal(str, object, object, object)
@@ -170,9 +171,13 @@ class CompareView(QWidget):
         self.rerun_button = self._button("Re-run", "Run this configuration again (queued like Train)", self._rerun)
         self.export_button = self._button("Export CSV…", "Write its predictions, metrics, equity, trades and folds "
                                           "as CSV files", self._export)
+        self.forecast_button = self._button(
+            "Forecast", "Forecast the bars after the latest one with this run's final models, on its series loaded "
+            "afresh, with intervals and the run's track record (stored runs only)", self._forecast)
         self.delete_button = self._button("Delete…", "Delete this run (asks first)", self.delete_current)
         buttons = QHBoxLayout()
         buttons.addWidget(self.rerun_button)
+        buttons.addWidget(self.forecast_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
@@ -383,6 +388,7 @@ class CompareView(QWidget):
         key = self.current_run()
         run = self.board.get(key)
         self.rerun_button.setEnabled(run is not None)
+        self.forecast_button.setEnabled(run is not None and run.store_id is not None)
         self.export_button.setEnabled(run is not None)
         self.delete_button.setEnabled(key is not None)
         if run is not None:
@@ -435,6 +441,12 @@ class CompareView(QWidget):
         run = self.board.get(self.current_run())
         if run is not None:
             self.sigRerunRequested.emit(run.config)
+
+    @Slot()
+    def _forecast(self) -> None:
+        run = self.board.get(self.current_run())
+        if run is not None and run.store_id is not None:
+            self.sigForecastRequested.emit(run.store_id)
 
     @Slot()
     def _export(self) -> None:
