@@ -1,0 +1,154 @@
+"""Anomaly detection on one series: the LSTM autoencoder beside a robust z-score and an IsolationForest.
+
+Leak-free by construction: the scaler, the autoencoder (fitted by engine.train, the input window as its own
+target), its threshold and the IsolationForest are fitted on the first `train_fraction` of the bars only. The
+score of bar t is the reconstruction error of the last bar of the window that ends at t, so it reads bars ≤ t.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from engine.anomaly_config import AnomalyRunConfig
+from engine.anomaly_result import FLAG_COLUMNS, SUMMARY_COLUMNS, AnomalyResult
+from engine.data.synthetic import generate_series, parse_spec
+from engine.detectors import (
+    isolation_forest_flags,
+    mad_threshold,
+    quantile_threshold,
+    rolling_robust_z,
+    score_detection,
+)
+from engine.errors import WorkbenchError
+from engine.features import feature_frame
+from engine.train import TrainEvent, predict, train_model
+
+FEATURES = ("log_return",)  # what the windows hold, scaled on the training bars
+_WARMUP = 1  # the first bar has no log return
+MIN_TRAIN_WINDOWS = 32
+
+
+def detect_anomalies(
+    bars: pd.DataFrame,
+    config: AnomalyRunConfig,
+    *,
+    series: str = "",
+    injected: np.ndarray | None = None,
+    on_event: Callable[[TrainEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> AnomalyResult:
+    """Train on the first bars, score every bar with all three detectors; `injected` (bar positions) is the
+    ground truth of a synthetic series, None for real data."""
+    from sklearn.preprocessing import StandardScaler
+
+    detection, n = config.detection, len(bars)
+    window, train_end = detection.window, round(n * detection.train_fraction)
+    ends = np.arange(_WARMUP + window - 1, n)  # the last bar of every full window
+    n_train = int(np.sum(ends < train_end))
+    if n_train < MIN_TRAIN_WINDOWS:
+        raise WorkbenchError(
+            f"{series or 'The series'} has {n} bars: with a window of {window} and a training share of "
+            f"{detection.train_fraction:g}, only {max(n_train, 0)} training windows fit ({MIN_TRAIN_WINDOWS} are "
+            "needed). Use a shorter window, a larger training share or a longer series.")
+    features = feature_frame(bars, FEATURES).to_numpy()  # (n, F), NaN on the warm-up bar
+    scaled = StandardScaler().fit(features[_WARMUP:train_end]).transform(features).astype(np.float32)
+    windows = np.ascontiguousarray(
+        sliding_window_view(scaled, window, axis=0).transpose(0, 2, 1)[ends - window + 1])  # (m, T, F)
+
+    trained = _fit(windows[:n_train], config, on_event, should_stop)
+    rebuilt = predict(trained.model, windows).reshape(windows.shape)
+    last_error = np.sqrt(np.mean((windows[:, -1] - rebuilt[:, -1]) ** 2, axis=1))  # (m,) score of bar `ends`
+    window_error = np.sqrt(np.mean((windows - rebuilt) ** 2, axis=(1, 2)))
+    train_errors = last_error[:n_train]
+    threshold = (quantile_threshold(train_errors, detection.quantile) if detection.threshold_rule == "quantile"
+                 else mad_threshold(train_errors, detection.mad_k))
+
+    flat = windows.reshape(len(windows), -1)
+    forest_score, forest_flag = isolation_forest_flags(flat[:n_train], flat, contamination=detection.contamination,
+                                                       seed=config.training.seed)
+    zscore = rolling_robust_z(features[:, 0], window)
+    table = pd.DataFrame({"date": bars.index, **{c: bars[c].to_numpy() for c in ("open", "high", "low", "close")},
+                          "train": (np.arange(n) < train_end).astype(int),
+                          "score": _at(ends, last_error, n), "window_score": _at(ends, window_error, n),
+                          "threshold": threshold})
+    table["flagged"] = (table["score"] > threshold).astype(int)
+    table["zscore"] = zscore
+    table["zscore_flagged"] = (np.abs(zscore) > detection.zscore_threshold).astype(int)
+    table["iforest_score"] = _at(ends, forest_score, n)
+    table["iforest_flagged"] = np.nan_to_num(_at(ends, forest_flag.astype(float), n)).astype(int)
+    table["injected"] = np.nan if injected is None else np.isin(np.arange(n), injected).astype(float)
+    summary = pd.DataFrame([{"detector": name, **vars(score_detection(table[column].to_numpy(), injected,
+                                                                       detection.tolerance))}
+                            for name, column in FLAG_COLUMNS.items()], columns=SUMMARY_COLUMNS)
+    history = pd.DataFrame([(r.epoch, r.train_loss, r.val_loss) for r in trained.history],
+                           columns=["epoch", "train_loss", "val_loss"])
+    return AnomalyResult(series, table, summary, history, threshold, trained.outcome.message)
+
+
+def _fit(train_windows: np.ndarray, config: AnomalyRunConfig, on_event, should_stop):
+    """The autoencoder trained to rebuild its windows, the latest share held out for early stopping."""
+    held_out = int(len(train_windows) * config.detection.early_stop_fraction)
+    fit, val = train_windows[:len(train_windows) - held_out], train_windows[len(train_windows) - held_out:]
+    trained = train_model(config.model, fit, fit.reshape(len(fit), -1), val if held_out else None,
+                          val.reshape(len(val), -1) if held_out else None, config.training,
+                          on_event=on_event, should_stop=should_stop)
+    if not trained.outcome.trained:
+        raise WorkbenchError(f"The autoencoder was not trained: {trained.outcome.message}")
+    return trained
+
+
+def _at(ends: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """values placed on the bars `ends`, NaN on the warm-up bars before them."""
+    out = np.full(n, np.nan)
+    out[ends] = values
+    return out
+
+
+@dataclass(frozen=True)
+class AnomalySeries:
+    """The bars an anomaly run reads, and their ground truth when they were generated."""
+
+    name: str
+    bars: pd.DataFrame
+    injected: np.ndarray | None  # bar positions of the injected anomalies; None for real data
+
+
+def load_anomaly_series(config: AnomalyRunConfig) -> AnomalySeries:
+    """The one series of the run's data settings: a ticker, a CSV file or the synthetic series."""
+    from engine.pipeline import load_data
+
+    data = config.data
+    names = data.series_names
+    if len(names) != 1:
+        raise WorkbenchError(f"Anomaly detection reads one series, got {len(names)} ({', '.join(names)}): choose "
+                             "one ticker, one CSV file or the synthetic series.")
+    loaded = load_data(data)
+    bars = loaded.bars[names[0]]
+    if data.synthetic is None:
+        return AnomalySeries(names[0], bars, None)
+    truth = generate_series(parse_spec(data.synthetic)).injected_dates
+    return AnomalySeries(names[0], bars, np.flatnonzero(bars.index.isin(truth)))
+
+
+def run_anomalies(config: AnomalyRunConfig, *, on_event: Callable[[TrainEvent], None] | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> AnomalyResult:
+    """Load the run's series and detect its anomalies."""
+    series = load_anomaly_series(config)
+    return detect_anomalies(series.bars, config, series=series.name, injected=series.injected, on_event=on_event,
+                            should_stop=should_stop)
+
+
+def write_anomaly_files(result: AnomalyResult, out: Path) -> list[Path]:
+    """anomalies.csv and summary.csv in `out`, written all or nothing."""
+    from engine.files import write_all_atomically
+
+    return write_all_atomically({
+        Path(out) / "anomalies.csv": lambda file: result.anomalies_csv().to_csv(file, index=False,
+                                                                               date_format="%Y-%m-%d"),
+        Path(out) / "summary.csv": lambda file: result.summary.to_csv(file, index=False),
+    })
