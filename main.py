@@ -167,14 +167,19 @@ def _stored_for_forecast(args: argparse.Namespace):
 
 def _anomalies(args: argparse.Namespace) -> int:
     """Train the autoencoder on the first bars, score every bar with it and the two baselines, write the CSVs."""
-    from engine.anomaly import run_anomalies, write_anomaly_files
+    from engine.anomaly import anomalies_and_store, write_anomaly_files
     from engine.anomaly_result import DETECTOR_NAMES
+    from engine.store import default_store_path
 
     config = _anomaly_config(args)
-    result = run_anomalies(config, on_event=lambda event: _print_event("lstm_autoencoder", event))
+    stored = anomalies_and_store(config, store=not args.no_store,
+                                 on_event=lambda event: _print_event("lstm_autoencoder", event))
+    result = stored.result
     written = write_anomaly_files(result, Path(args.out))
-    if not args.no_store:
-        _store_anomalies(config, result)
+    if stored.not_stored is not None:
+        raise stored.not_stored  # the files are written already: nothing is lost
+    if stored.run_id is not None:
+        print(f"stored as anomaly run {stored.run_id} in {default_store_path()}")
     flagged = result.flagged_table()
     print(f"\n{result.series}: {len(result.bars)} bars, autoencoder threshold {result.threshold:.4g}; "
           f"bars flagged by any detector: {len(flagged)}")
@@ -199,15 +204,6 @@ def _anomaly_config(args: argparse.Namespace):
     model = DETECTORS[DETECTOR].config(**{name: getattr(args, name) for name in _AUTOENCODER_OPTIONS})
     training = replace(ANOMALY_TRAINING, epochs=args.epochs, seed=args.seed, device=args.device)
     return AnomalyRunConfig(data, detection, model, training)
-
-
-def _store_anomalies(config, result) -> None:
-    from engine.store import RunStore, data_fingerprint
-
-    bars = result.bars.set_index("date")[["open", "high", "low", "close"]]
-    with RunStore() as store:
-        run_id = store.save_anomalies(config, result, fingerprint=data_fingerprint({result.series: bars}))
-        print(f"stored as anomaly run {run_id} in {store.path}")
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -242,7 +238,7 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _anomaly_runs(args: argparse.Namespace) -> int:
     """runs ... --anomalies: the stored anomaly runs, listed, exported, re-run or deleted."""
-    from engine.anomaly import run_anomalies, write_anomaly_files
+    from engine.anomaly import anomalies_and_store, write_anomaly_files
     from engine.store import RunStore
 
     with RunStore() as store:
@@ -258,8 +254,9 @@ def _anomaly_runs(args: argparse.Namespace) -> int:
     result = stored.result
     if args.action == "rerun":
         print(f"re-running anomaly run {args.id} ({stored.name}) from its stored configuration")
-        result = run_anomalies(stored.config, on_event=lambda event: _print_event("lstm_autoencoder", event))
-        _store_anomalies(stored.config, result)
+        rerun = anomalies_and_store(stored.config, on_event=lambda event: _print_event("lstm_autoencoder", event))
+        result = rerun.result
+        print(f"stored as anomaly run {rerun.run_id}" if rerun.run_id is not None else f"not stored: {rerun.not_stored}")
     print("wrote " + ", ".join(str(path) for path in write_anomaly_files(result, Path(args.out))))
     return 0
 

@@ -143,6 +143,44 @@ def run_anomalies(config: AnomalyRunConfig, *, on_event: Callable[[TrainEvent], 
                             should_stop=should_stop)
 
 
+@dataclass(frozen=True)
+class StoredAnomalyRun:
+    """An anomaly run and where it was stored: its id, or the reason it was not."""
+
+    result: AnomalyResult
+    run_id: int | None
+    not_stored: WorkbenchError | None = None
+
+
+def anomalies_and_store(config: AnomalyRunConfig, *, store: bool = True, store_path: Path | None = None,
+                        on_event: Callable[[TrainEvent], None] | None = None,
+                        should_stop: Callable[[], bool] | None = None) -> StoredAnomalyRun:
+    """Run the detection, then save it in the run store (opened and closed here, on the calling thread); a store
+    that cannot be written costs no result, and a cancelled run is not stored."""
+    from engine.store import RunStore, data_fingerprint
+
+    result = run_anomalies(config, on_event=on_event, should_stop=should_stop)
+    if should_stop is not None and should_stop():
+        return StoredAnomalyRun(result, None, WorkbenchError("The anomaly run was cancelled, so it was not stored."))
+    if not store:
+        return StoredAnomalyRun(result, None)
+    bars = result.bars.set_index("date")[["open", "high", "low", "close"]]
+    try:
+        with RunStore(store_path) as runs:
+            return StoredAnomalyRun(result, runs.save_anomalies(config, result,
+                                                                fingerprint=data_fingerprint({result.series: bars})))
+    except WorkbenchError as error:
+        return StoredAnomalyRun(result, None, error)
+
+
+def write_flagged_csv(result: AnomalyResult, path: Path) -> Path:
+    """The bars any detector flagged (AnomalyResult.flagged_table) as one CSV file, written atomically."""
+    from engine.files import write_atomically
+
+    return write_atomically(Path(path), lambda file: result.flagged_table().to_csv(file, index=False,
+                                                                                   date_format="%Y-%m-%d"))
+
+
 def write_anomaly_files(result: AnomalyResult, out: Path) -> list[Path]:
     """anomalies.csv and summary.csv in `out`, written all or nothing."""
     from engine.files import write_all_atomically

@@ -59,7 +59,7 @@ class AnomalyConfig(Settings):
         "against the median and MAD of the window's past returns (bar t excluded). Market returns have fat "
         "tails, so 4 flags only rare moves; 3 flags many more."
     ))
-    contamination: float = setting(0.01, label="IsolationForest contamination", limits=(0.0001, 0.5),
+    contamination: float = setting(0.01, label="Contamination", limits=(0.0001, 0.5),
                                    advice="use a small share such as 0.01", help=(
         "The share of training windows the IsolationForest baseline treats as outliers; it sets the forest's "
         "cut, which then applies to every window. 0.01 flags about 1% of ordinary windows."

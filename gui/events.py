@@ -28,6 +28,7 @@ class PreviewRequest:
     end: str | None
     interval: str
     calendar: str  # exchange calendar of the missing-sessions check, as engine.data.quality.check_calendar spells it
+    synthetic: str | None = None  # the synthetic series' spec, when it is ticked
 
 
 @dataclass(frozen=True)
@@ -110,4 +111,28 @@ class BacktestOutcome:
     bars: dict[str, Any]  # series name → OHLCV frame
     run_id: int | None  # its id in the run store; None when it was not stored
     not_stored: str | None = None  # why it was not stored, for the user
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class AnomalyRequest:
+    """An anomaly run: it waits in the same queue as training runs and backtests."""
+
+    config: Any  # engine.anomaly_config.AnomalyRunConfig
+    store_path: str | None = None  # the run store file; None = engine.store.default_store_path()
+
+
+@dataclass(frozen=True)
+class AnomalyTraining:
+    event: Any  # an engine.train TrainEvent of the autoencoder
+
+
+@dataclass(frozen=True)
+class AnomalyOutcome:
+    """What an anomaly task returns: the result, and whether (and as which id) the run store kept it."""
+
+    config: Any  # engine.anomaly_config.AnomalyRunConfig
+    result: Any  # engine.anomaly_result.AnomalyResult
+    run_id: int | None
+    not_stored: str | None = None
     cancelled: bool = False
