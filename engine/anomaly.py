@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.anomaly_config import AnomalyRunConfig
+from engine.anomaly_config import AnomalyConfig, AnomalyRunConfig
 from engine.anomaly_result import FLAG_COLUMNS, SUMMARY_COLUMNS, AnomalyResult
 from engine.data.synthetic import generate_series, parse_spec
 from engine.detectors import (
@@ -44,36 +44,19 @@ def detect_anomalies(
 ) -> AnomalyResult:
     """Train on the first bars, score every bar with all three detectors; `injected` (bar positions) is the
     ground truth of a synthetic series, None for real data."""
-    from sklearn.preprocessing import StandardScaler
-
     detection, n = config.detection, len(bars)
-    window, train_end = detection.window, round(n * detection.train_fraction)
-    ends = np.arange(_WARMUP + window - 1, n)  # the last bar of every full window
-    n_train = int(np.sum(ends < train_end))
-    if n_train < MIN_TRAIN_WINDOWS:
-        raise WorkbenchError(
-            f"{series or 'The series'} has {n} bars: with a window of {window} and a training share of "
-            f"{detection.train_fraction:g}, only {max(n_train, 0)} training windows fit ({MIN_TRAIN_WINDOWS} are "
-            "needed). Use a shorter window, a larger training share or a longer series.")
-    features = feature_frame(bars, FEATURES).to_numpy()  # (n, F), NaN on the warm-up bar
-    scaled = StandardScaler().fit(features[_WARMUP:train_end]).transform(features).astype(np.float32)
-    windows = np.ascontiguousarray(
-        sliding_window_view(scaled, window, axis=0).transpose(0, 2, 1)[ends - window + 1])  # (m, T, F)
-
-    trained = _fit(windows[:n_train], config, on_event, should_stop)
-    rebuilt = predict(trained.model, windows).reshape(windows.shape)
-    last_error = np.sqrt(np.mean((windows[:, -1] - rebuilt[:, -1]) ** 2, axis=1))  # (m,) score of bar `ends`
-    window_error = np.sqrt(np.mean((windows - rebuilt) ** 2, axis=(1, 2)))
-    train_errors = last_error[:n_train]
-    threshold = (quantile_threshold(train_errors, detection.quantile) if detection.threshold_rule == "quantile"
-                 else mad_threshold(train_errors, detection.mad_k))
+    prepared = anomaly_windows(bars, detection, series)
+    windows, ends, n_train, features = prepared.windows, prepared.ends, prepared.n_train, prepared.features
+    trained = fit_autoencoder(windows[:n_train], config, on_event, should_stop)
+    last_error, window_error = reconstruction_errors(trained.model, windows)
+    threshold = autoencoder_threshold(last_error[:n_train], detection)
 
     flat = windows.reshape(len(windows), -1)
     forest_score, forest_flag = isolation_forest_flags(flat[:n_train], flat, contamination=detection.contamination,
                                                        seed=config.training.seed)
-    zscore = rolling_robust_z(features[:, 0], window)
+    zscore = rolling_robust_z(features[:, 0], detection.window)
     table = pd.DataFrame({"date": bars.index, **{c: bars[c].to_numpy() for c in ("open", "high", "low", "close")},
-                          "train": (np.arange(n) < train_end).astype(int),
+                          "train": (np.arange(n) < prepared.train_end).astype(int),
                           "score": _at(ends, last_error, n), "window_score": _at(ends, window_error, n),
                           "threshold": threshold})
     table["flagged"] = (table["score"] > threshold).astype(int)
@@ -90,7 +73,53 @@ def detect_anomalies(
     return AnomalyResult(series, table, summary, history, threshold, trained.outcome.message)
 
 
-def _fit(train_windows: np.ndarray, config: AnomalyRunConfig, on_event, should_stop):
+@dataclass(frozen=True)
+class AnomalyWindows:
+    """A series' windows, scaled on its training bars."""
+
+    features: np.ndarray  # (n, F) unscaled, NaN on the warm-up bar
+    windows: np.ndarray  # (m, T, F) float32: windows[j] ends on bar ends[j]
+    ends: np.ndarray  # (m,) the last bar of each window
+    n_train: int  # the first n_train windows lie inside the training bars
+    train_end: int  # the first bar after the training bars
+
+
+def anomaly_windows(bars: pd.DataFrame, detection: AnomalyConfig, series: str = "") -> AnomalyWindows:
+    """Every full window of the bars' features, scaled by a scaler fitted on the training bars only."""
+    from sklearn.preprocessing import StandardScaler
+
+    n, window = len(bars), detection.window
+    train_end = round(n * detection.train_fraction)
+    ends = np.arange(_WARMUP + window - 1, n)  # the last bar of every full window
+    n_train = int(np.sum(ends < train_end))
+    if n_train < MIN_TRAIN_WINDOWS:
+        raise WorkbenchError(
+            f"{series or 'The series'} has {n} bars: with a window of {window} and a training share of "
+            f"{detection.train_fraction:g}, only {max(n_train, 0)} training windows fit ({MIN_TRAIN_WINDOWS} are "
+            "needed). Use a shorter window, a larger training share or a longer series.")
+    features = feature_frame(bars, FEATURES).to_numpy()  # (n, F), NaN on the warm-up bar
+    scaled = StandardScaler().fit(features[_WARMUP:train_end]).transform(features).astype(np.float32)
+    windows = np.ascontiguousarray(
+        sliding_window_view(scaled, window, axis=0).transpose(0, 2, 1)[ends - window + 1])  # (m, T, F)
+    return AnomalyWindows(features, windows, ends, n_train, train_end)
+
+
+def reconstruction_errors(model, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: the RMS error of its rebuilt last bar (the score of the bar it ends on) and of the whole."""
+    rebuilt = predict(model, windows).reshape(windows.shape)
+    last = np.sqrt(np.mean((windows[:, -1] - rebuilt[:, -1]) ** 2, axis=1))
+    whole = np.sqrt(np.mean((windows - rebuilt) ** 2, axis=(1, 2)))
+    return last, whole
+
+
+def autoencoder_threshold(train_errors: np.ndarray, detection: AnomalyConfig) -> float:
+    """The threshold rule of the settings applied to the training windows' errors."""
+    if detection.threshold_rule == "quantile":
+        return quantile_threshold(train_errors, detection.quantile)
+    return mad_threshold(train_errors, detection.mad_k)
+
+
+def fit_autoencoder(train_windows: np.ndarray, config: AnomalyRunConfig, on_event=None, should_stop=None):
     """The autoencoder trained to rebuild its windows, the latest share held out for early stopping."""
     held_out = int(len(train_windows) * config.detection.early_stop_fraction)
     fit, val = train_windows[:len(train_windows) - held_out], train_windows[len(train_windows) - held_out:]

@@ -54,7 +54,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         for spec in self.settings().values():
-            _check(spec, getattr(self, spec.name))
+            check_setting(spec, getattr(self, spec.name))
 
     @classmethod
     def settings(cls) -> dict[str, Setting]:
@@ -169,8 +169,8 @@ _TYPES = {
 }
 
 
-def _check(spec: Setting, value: Any) -> None:
-    """Raise WorkbenchError naming the field, what it allows and what to do."""
+def check_setting(spec: Setting, value: Any) -> None:
+    """Raise WorkbenchError naming the field, what it allows and what to do (its own type and limits only)."""
     name, fix = spec.name, f": {spec.advice}" if spec.advice else ""
     if spec.choices:
         if value not in spec.choices:

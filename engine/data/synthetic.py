@@ -84,7 +84,7 @@ class SyntheticConfig(Settings):
         "Bar numbers (0 is the first bar) to put the spikes at, instead of random ones; empty draws `spikes` "
         "random bars. In a spec write them separated by semicolons, e.g. positions=300;900;1500."
     ))
-    seed: int = setting(3, limits=(0, 2**32 - 1), advice="use any whole number from 0 up", help=(
+    seed: int = setting(3, limits=(0, 2**31 - 1), advice="use any whole number from 0 up", help=(
         "Seed of the random numbers: the same seed and fields give the same series, bar for bar."
     ))
     start: str = setting("2000-01-03", label="Start date", advice="write it as YYYY-MM-DD", help=(

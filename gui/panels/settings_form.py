@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 from engine.errors import WorkbenchError
 from gui.panels.forms import Form, combo, double_spin, parse_ints, read, spin, write
 from models import Setting, Settings
+from models.config import check_setting
 
 
 class SettingsForm(Form):
@@ -30,22 +31,22 @@ class SettingsForm(Form):
         return {name: self._value(name) for name in self.fields}
 
     def problems(self, *, shown: bool = True) -> dict[str, str]:
-        """Each field's problem as the config words it (one field at a time, then all together); shown under the
-        fields when `shown`."""
+        """Each field's problem as the engine words it: its own type and limits first, then the rules between
+        fields (named after the first field the message mentions); shown under the fields when `shown`."""
         problems: dict[str, str] = {}
         values = {}
         for name in self.fields:
             try:
                 values[name] = self._value(name)
-                self.config_class(**{name: values[name]})
+                check_setting(self.settings[name], values[name])
             except (ValueError, WorkbenchError) as error:
                 problems[name] = str(error)
         if not problems:
             try:
                 self.config_class(**values)
             except WorkbenchError as error:
-                name = str(error).split(" ", 1)[0]
-                problems[name if name in self.fields else next(iter(self.fields), "")] = str(error)
+                words = set(str(error).replace(",", " ").split())
+                problems[next((name for name in self.fields if name in words), next(iter(self.fields)))] = str(error)
         for name in self.fields:
             self.set_error(name, problems.get(name) if shown else None)
         return problems

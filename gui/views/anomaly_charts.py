@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy
 
-from gui.charts import CandlestickItem, DateAxis, fast_plot
+from gui.charts import CandlestickItem, time_plot
 from gui.theme import DARK, Theme, style_plot, tint
 from gui.timestamps import seconds
 
@@ -89,14 +89,7 @@ class AnomalyCharts(pg.GraphicsLayoutWidget):
         legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.ci.addItem(legend, row=row, col=0)
         self.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight)
-        plot = fast_plot(self.addPlot(row=row + 1, col=0, axisItems={"bottom": DateAxis()}))
-        plot.setLabel("left", label)
-        plot.getAxis("left").setWidth(64)
-        plot.setMouseEnabled(x=True, y=False)
-        plot.enableAutoRange(y=True)
-        plot.setAutoVisible(y=True)
-        plot.hideButtons()
-        return legend, plot
+        return legend, time_plot(self.ci, row + 1, label)
 
     # --- drawing ------------------------------------------------------------------------------------
     def clear_result(self) -> None:
