@@ -4,7 +4,8 @@
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
     python main.py forecast --ticker SP500 --arch lstm --horizons 1,5,20 --out runs/forecast
-    python main.py runs list            stored backtests (also: runs export|rerun|delete ID)
+    python main.py anomalies --synthetic "n=2000,spikes=8,seed=3" --out runs/anomalies
+    python main.py runs list            stored backtests and anomaly runs (also: runs export|rerun|delete ID)
     python main.py data --ticker SP500  the data-quality report of a series
     python main.py --help               every command and its options
 """
@@ -138,16 +139,62 @@ def _backtest_for_forecast(args: argparse.Namespace, out: Path):
     return config, loaded, stored.run.result, stored.run.models
 
 
+def _anomalies(args: argparse.Namespace) -> int:
+    """Train the autoencoder on the first bars, score every bar with it and the two baselines, write the CSVs."""
+    from engine.anomaly import anomalies_and_store, write_anomaly_files
+    from engine.anomaly_result import DETECTOR_NAMES
+    from engine.store import default_store_path
+
+    config = _anomaly_config(args)
+    stored = anomalies_and_store(config, store=not args.no_store,
+                                 on_event=lambda event: _print_event("lstm_autoencoder", event))
+    result = stored.result
+    written = write_anomaly_files(result, Path(args.out))
+    if stored.not_stored is not None:
+        raise stored.not_stored  # the files are written already: nothing is lost
+    if stored.run_id is not None:
+        print(f"stored as anomaly run {stored.run_id} in {default_store_path()}")
+    flagged = result.flagged_table()
+    print(f"\n{result.series}: {len(result.bars)} bars, autoencoder threshold {result.threshold:.4g}; "
+          f"bars flagged by any detector: {len(flagged)}")
+    if not result.has_truth:
+        print(flagged.to_string(index=False, na_rep="", float_format="{:.3f}".format))
+    summary = result.summary.assign(detector=result.summary["detector"].map(DETECTOR_NAMES))
+    print(summary.to_string(index=False, na_rep="", float_format="{:.3f}".format))
+    print("wrote " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _anomaly_config(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from engine.anomaly_config import ANOMALY_TRAINING, DETECTOR, AnomalyConfig, AnomalyRunConfig
+    from engine.runs import DataConfig
+    from models import DETECTORS
+
+    data = DataConfig(tickers=tuple(args.ticker or ()), csv_files=tuple(args.csv or ()), synthetic=args.synthetic,
+                      start=args.start, end=args.end)
+    detection = AnomalyConfig(**{name: getattr(args, name) for name in AnomalyConfig.settings()})
+    model = DETECTORS[DETECTOR].config(**{name: getattr(args, name) for name in _AUTOENCODER_OPTIONS})
+    training = replace(ANOMALY_TRAINING, epochs=args.epochs, seed=args.seed, device=args.device)
+    return AnomalyRunConfig(data, detection, model, training)
+
+
 def _runs(args: argparse.Namespace) -> int:
     from engine.results import export_csv
     from engine.store import RunStore
 
     if args.action != "list" and args.id is None:
         raise WorkbenchError(f"'runs {args.action}' needs the run's id: see 'main.py runs list'.")
+    if args.anomalies:
+        return _anomaly_runs(args)
     with RunStore() as store:
         if args.action == "list":
-            runs = store.list_runs()
-            print(runs.to_string(index=False) if len(runs) else f"no stored runs in {store.path}")
+            runs, anomalies = store.list_runs(), store.list_anomaly_runs()
+            print(runs.to_string(index=False) if len(runs) else f"no stored backtests in {store.path}")
+            if len(anomalies):
+                print("\nanomaly runs (use --anomalies with export, rerun or delete):")
+                print(anomalies.to_string(index=False, float_format="{:.4g}".format))
             return 0
         if args.action == "delete":
             store.delete(args.id)
@@ -161,6 +208,31 @@ def _runs(args: argparse.Namespace) -> int:
         return 0
     print(f"re-running run {args.id} ({stored.name}) from its stored configuration")
     return _run_backtests(stored.config, Path(args.out), seeds=1, store=True)
+
+
+def _anomaly_runs(args: argparse.Namespace) -> int:
+    """runs ... --anomalies: the stored anomaly runs, listed, exported, re-run or deleted."""
+    from engine.anomaly import anomalies_and_store, write_anomaly_files
+    from engine.store import RunStore
+
+    with RunStore() as store:
+        if args.action == "list":
+            runs = store.list_anomaly_runs()
+            print(runs.to_string(index=False) if len(runs) else f"no stored anomaly runs in {store.path}")
+            return 0
+        if args.action == "delete":
+            store.delete_anomalies(args.id)
+            print(f"deleted anomaly run {args.id}")
+            return 0
+        stored = store.load_anomalies(args.id)
+    result = stored.result
+    if args.action == "rerun":
+        print(f"re-running anomaly run {args.id} ({stored.name}) from its stored configuration")
+        rerun = anomalies_and_store(stored.config, on_event=lambda event: _print_event("lstm_autoencoder", event))
+        result = rerun.result
+        print(f"stored as anomaly run {rerun.run_id}" if rerun.run_id is not None else f"not stored: {rerun.not_stored}")
+    print("wrote " + ", ".join(str(path) for path in write_anomaly_files(result, Path(args.out))))
+    return 0
 
 
 def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
@@ -261,10 +333,10 @@ def _metric_text(value: float) -> str:
 def _data_config(args: argparse.Namespace):
     from engine.runs import DataConfig
 
-    tickers = args.ticker or (() if args.csv else DataConfig.tickers)
+    tickers = args.ticker or (() if args.csv or args.synthetic else DataConfig.tickers)
     return DataConfig(tickers=tuple(tickers), csv_files=tuple(args.csv or ()), start=args.start, end=args.end,
                       interval=args.interval, adjusted=not args.raw, nan_policy=args.nan_policy,
-                      calendar=args.calendar)
+                      calendar=args.calendar, synthetic=args.synthetic)
 
 
 def _run_config(args: argparse.Namespace):
@@ -364,13 +436,55 @@ def _parser() -> argparse.ArgumentParser:
                           "(default %(default)s)")
     forecast.set_defaults(command=_forecast)
 
-    runs = commands.add_parser("runs", help="list, export, re-run or delete stored backtest runs")
+    anomalies = commands.add_parser("anomalies", help="find unusual bars with an LSTM autoencoder beside a robust "
+                                    "z-score and an IsolationForest; writes anomalies.csv and summary.csv")
+    _add_anomaly_options(anomalies)
+    anomalies.set_defaults(command=_anomalies)
+
+    runs = commands.add_parser("runs", help="list, export, re-run or delete stored backtest and anomaly runs")
     runs.add_argument("action", choices=("list", "export", "rerun", "delete"), help="list the stored runs, or "
                       "export, re-run or delete one")
     runs.add_argument("id", type=int, nargs="?", help="the run's id, from 'runs list'")
     runs.add_argument("--out", default="runs/stored", help="folder for export and rerun (default %(default)s)")
+    runs.add_argument("--anomalies", action="store_true", help="act on the stored anomaly runs, which number "
+                      "apart from the backtests (default %(default)s)")
     runs.set_defaults(command=_runs)
     return parser
+
+
+def _add_anomaly_options(parser: argparse.ArgumentParser) -> None:
+    from engine.anomaly_config import ANOMALY_TRAINING, DETECTOR, AnomalyConfig
+    from engine.fit_config import TrainConfig
+    from models import DETECTORS
+
+    source = parser.add_argument_group("data (one of)").add_mutually_exclusive_group(required=True)
+    source.add_argument("--ticker", action="append", help="ticker to scan, e.g. SP500 (the bundled sample)")
+    source.add_argument("--csv", action="append", help="OHLCV CSV file to scan")
+    source.add_argument("--synthetic", metavar="SPEC", help=_SYNTHETIC_HELP)
+    parser.add_argument("--start", help="first date, YYYY-MM-DD (default: the first bar)")
+    parser.add_argument("--end", help="last date, YYYY-MM-DD (default: the latest bar)")
+    group = parser.add_argument_group("detection")
+    for name, spec in AnomalyConfig.settings().items():
+        _add_setting(group, name, spec)
+    group = parser.add_argument_group("autoencoder")
+    for name, flag in _AUTOENCODER_OPTIONS.items():
+        _add_setting(group, name, DETECTORS[DETECTOR].config.settings()[name], flag)
+    group.add_argument("--epochs", type=int, default=ANOMALY_TRAINING.epochs, help="most epochs to train "
+                       "(default %(default)s)")
+    group.add_argument("--seed", type=int, default=ANOMALY_TRAINING.seed, help="seed of the weights and the "
+                       "IsolationForest (default %(default)s)")
+    group.add_argument("--device", choices=_choices(TrainConfig, "device"), default=ANOMALY_TRAINING.device,
+                       help="where to train (default %(default)s)")
+    group.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s)")
+    parser.add_argument("--no-store", action="store_true", help="do not save the run in the run store")
+    parser.add_argument("--out", required=True, help="folder for anomalies.csv and summary.csv")
+
+
+def _add_setting(group, name: str, spec, flag: str | None = None) -> None:
+    """An option for a setting() field: its type, default, choices and the first sentence of its help."""
+    first = spec.help.split(". ")[0].rstrip(".").replace("%", "%%")
+    group.add_argument(flag or "--" + name.replace("_", "-"), dest=name, type=spec.hint if not spec.choices else str,
+                       choices=spec.choices or None, default=spec.default, help=f"{first} (default %(default)s)")
 
 
 def _add_backtest_options(parser: argparse.ArgumentParser) -> None:
@@ -421,6 +535,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ticker", action="append", help=f"ticker to use, repeatable (default "
                        f"{', '.join(data.tickers)}, the bundled sample, unless --csv is given)")
     group.add_argument("--csv", action="append", help="OHLCV CSV file to use, repeatable (default none)")
+    group.add_argument("--synthetic", metavar="SPEC", help=f"also use {_SYNTHETIC_HELP} (default none)")
     group.add_argument("--start", help="first date, YYYY-MM-DD (default: the first bar of the data)")
     group.add_argument("--end", help="last date, YYYY-MM-DD (default: the latest bar)")
     group.add_argument("--interval", default=data.interval, help="bar interval for downloads: 1d, 1wk, 1mo, 1h, ... "
@@ -482,6 +597,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default %(default)s: small "
                        "models train fastest on one, and a busy machine cannot stall it)")
 
+
+_SYNTHETIC_HELP = ("a generated series with injected anomalies, key=value pairs such as "
+                   "\"n=2000,spikes=8,drops=4,noise=0.1,trend=0.005,seed=3,preset=seed\" (preset seed or learnable; "
+                   "the keys and rules are in docs/ANOMALIES.md)")
+_AUTOENCODER_OPTIONS = {"hidden_size": "--hidden-size", "latent_size": "--latent", "num_layers": "--layers",
+                        "dropout": "--dropout"}  # the autoencoder's fields, by flag
 
 # Model fields one option sets for every --arch that has them: field -> (flag, what it is).
 _SHARED_MODEL_OPTIONS = {"hidden_size": ("--hidden-size", "units in each recurrent layer"),

@@ -1,9 +1,10 @@
 """What every frozen settings dataclass shares: checks with a message, and a plain-dict round trip."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
-from typing import ClassVar, Self
+from typing import ClassVar, Self, TypeVar
 
 from engine.errors import WorkbenchError
 
@@ -13,6 +14,17 @@ def require(checks: Iterable[tuple[bool, str]]) -> None:
     for ok, message in checks:
         if not ok:
             raise WorkbenchError(message)
+
+
+Config = TypeVar("Config")
+
+
+def config_from_json(text: str, from_dict: Callable[[Mapping], Config], damaged: str) -> Config:
+    """from_dict(the parsed text); JSON that does not parse or lacks a part: a WorkbenchError, `damaged` with {error}."""
+    try:
+        return from_dict(json.loads(text))
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise WorkbenchError(damaged.format(error=error)) from error
 
 
 class DictConfig:

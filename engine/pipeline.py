@@ -12,7 +12,8 @@ from engine.backtest import BacktestEvent, FoldDone, LinearBaselineFitter, Netwo
 from engine.baseline import backtest_labels
 from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
 from engine.data.frame import format_ts
-from engine.data.quality import with_calendar
+from engine.data.quality import build_report, with_calendar
+from engine.data.synthetic import SYNTHETIC_NAME, generate_series, parse_spec
 from engine.errors import WorkbenchError
 from engine.estimate import FoldClock
 from engine.features import no_change_forecast, target_to_price
@@ -48,18 +49,31 @@ def load_data(config: DataConfig, *, cache: MarketCache | None = None) -> Loaded
     for path in config.csv_files:
         name = csv_series_name(path)
         bars[name], reports[name] = load_csv_series(path, config)
+    if config.synthetic is not None:
+        bars[SYNTHETIC_NAME], reports[SYNTHETIC_NAME] = load_synthetic_series(config)
     return LoadedData(bars, reports, tuple(notices))
+
+
+def load_synthetic_series(config: DataConfig) -> tuple[pd.DataFrame, QualityReport]:
+    """The generated bars of the config's spec clipped to its dates, and their quality report."""
+    frame = generate_series(parse_spec(config.synthetic)).bars
+    return _clipped(frame, config, "The synthetic series"), build_report(frame, "synthetic series",
+                                                                         calendar=config.calendar)
 
 
 def load_csv_series(path: str, config: DataConfig) -> tuple[pd.DataFrame, QualityReport]:
     """One CSV file's bars clipped to the config's dates, and the quality report of the whole file."""
     frame, report = read_ohlcv_csv(Path(path), adjusted=config.adjusted, nan_policy=config.nan_policy)
+    return _clipped(frame, config, Path(path).name), with_calendar(report, frame, config.calendar)
+
+
+def _clipped(frame: pd.DataFrame, config: DataConfig, source: str) -> pd.DataFrame:
     clipped = frame.loc[config.start:config.end]
     if clipped.empty:
-        raise WorkbenchError(f"{Path(path).name} has no bars from {config.start or 'its start'} to "
+        raise WorkbenchError(f"{source} has no bars from {config.start or 'its start'} to "
                              f"{config.end or 'its end'}: it covers {format_ts(frame.index[0])} to "
                              f"{format_ts(frame.index[-1])}. Choose dates in that range.")
-    return clipped, with_calendar(report, frame, config.calendar)
+    return clipped
 
 
 def model_labels(models: tuple[ModelConfig, ...]) -> list[str]:

@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import PureWindowsPath
 from typing import ClassVar, Literal
 
-from engine.config import DictConfig
+from engine.config import DictConfig, config_from_json
 from engine.data.quality import AUTO_CALENDAR, check_calendar
+from engine.data.synthetic import SYNTHETIC_NAME, parse_spec, spec_text
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.trading import TradingConfig
@@ -33,7 +34,7 @@ def csv_series_name(path: str) -> str:
 
 @dataclass(frozen=True)
 class DataConfig(DictConfig):
-    """Which bars a run uses: bundled/cached/downloaded tickers and the user's CSV files."""
+    """Which bars a run uses: bundled/cached/downloaded tickers, the user's CSV files and a synthetic series."""
 
     section: ClassVar[str] = "data setting(s)"
 
@@ -45,12 +46,16 @@ class DataConfig(DictConfig):
     adjusted: bool = True  # split/dividend-adjusted prices
     nan_policy: Literal["drop", "ffill"] = "drop"  # what to do with incomplete bars
     calendar: str = AUTO_CALENDAR  # exchange calendar of the missing-sessions check: auto, XNYS, XLON, 24/5, ...
+    synthetic: str | None = None  # a generator spec (engine.data.synthetic), stored in its shortest form
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tickers", tuple(self.tickers))
         object.__setattr__(self, "csv_files", tuple(str(path) for path in self.csv_files))
-        if not self.tickers and not self.csv_files:
-            raise WorkbenchError("No data chosen: pick at least one ticker (e.g. SP500) or import a CSV file.")
+        if self.synthetic is not None:
+            object.__setattr__(self, "synthetic", spec_text(parse_spec(self.synthetic)))
+        if not self.tickers and not self.csv_files and self.synthetic is None:
+            raise WorkbenchError("No data chosen: pick at least one ticker (e.g. SP500), import a CSV file or "
+                                 "generate a synthetic series.")
         for name in ("start", "end"):
             if (value := getattr(self, name)) is not None and not _is_iso_date(value):
                 raise WorkbenchError(f"Cannot read the {name} date {value!r}: write it as YYYY-MM-DD, e.g. 2015-01-31.")
@@ -60,8 +65,9 @@ class DataConfig(DictConfig):
 
     @property
     def series_names(self) -> tuple[str, ...]:
-        """The name of every series the run uses, in order: the tickers, then one per CSV file."""
-        return (*self.tickers, *(csv_series_name(path) for path in self.csv_files))
+        """The name of every series the run uses, in order: the tickers, one per CSV file, then the synthetic one."""
+        return (*self.tickers, *(csv_series_name(path) for path in self.csv_files),
+                *((SYNTHETIC_NAME,) if self.synthetic is not None else ()))
 
 
 @dataclass(frozen=True)
@@ -104,10 +110,7 @@ class RunConfig:
 
     @classmethod
     def from_json(cls, text: str) -> RunConfig:
-        try:
-            return cls.from_dict(json.loads(text))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise WorkbenchError(f"The run configuration is damaged ({error}): re-create the run.") from error
+        return config_from_json(text, cls.from_dict, "The run configuration is damaged ({error}): re-create the run.")
 
 
 def migrate(data: Mapping) -> dict:

@@ -1,4 +1,4 @@
-"""The run store: every finished backtest, with what rebuilds it, in one SQLite file.
+"""The run store: every finished backtest and anomaly run, with what rebuilds it, in one SQLite file.
 
 A run is written in a single transaction (config, seed, data fingerprint, metrics,
 predictions, equity, trades, folds, final models and scalers), so a crash or a kill
@@ -23,6 +23,8 @@ import pandas as pd
 import platformdirs
 import torch
 
+from engine.anomaly_config import AnomalyRunConfig
+from engine.anomaly_result import AnomalyResult
 from engine.folds import Fold
 from engine.errors import WorkbenchError
 from engine.results import BacktestResult, ResultWarning
@@ -31,6 +33,7 @@ from engine.runs import RunConfig
 SCHEMA_VERSION = 1
 _ONE_LEDGER_VERSION = 2  # the run config version that brought the one-ledger trading statistics
 _TABLES = ("predictions", "metrics", "equity", "trades", "run_stats")  # run_stats: not in runs before v2
+_ANOMALY_TABLES = ("bars", "summary", "history")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -46,6 +49,22 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS tables (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    csv_gz BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS anomaly_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    data_fingerprint TEXT NOT NULL,
+    series TEXT NOT NULL,
+    threshold REAL NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS anomaly_tables (
+    run_id INTEGER NOT NULL REFERENCES anomaly_runs(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     csv_gz BLOB NOT NULL,
     PRIMARY KEY (run_id, name)
@@ -70,6 +89,16 @@ class StoredRun:
     data_fingerprint: str
     result: BacktestResult
     notice: str | None = None  # set when an older version stored it: what is out of date, and how to renew it
+
+
+@dataclass(frozen=True)
+class StoredAnomalies:
+    id: int
+    created: str
+    name: str
+    config: AnomalyRunConfig
+    data_fingerprint: str
+    result: AnomalyResult
 
 
 @dataclass(frozen=True)
@@ -214,14 +243,60 @@ class RunStore:
 
     def delete(self, run_id: int) -> None:
         """Remove a run and everything stored with it; a run that is not there is an error."""
+        self._delete("runs", run_id, "run")
+
+    def save_anomalies(self, config: AnomalyRunConfig, result: AnomalyResult, *, fingerprint: str) -> int:
+        """Write a whole anomaly run in one transaction and return its id (anomaly runs number apart)."""
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        name = f"{result.series} · {config.model.arch}, window {config.detection.window}"
         try:
             with self._connection:
-                deleted = self._connection.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
+                run_id = self._connection.execute(
+                    "INSERT INTO anomaly_runs (created, name, config, data_fingerprint, series, threshold, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (created, name, config.to_json(), fingerprint, result.series, result.threshold,
+                     result.message)).lastrowid
+                self._connection.executemany("INSERT INTO anomaly_tables VALUES (?, ?, ?)", [
+                    (run_id, table, _frame_to_blob(getattr(result, table))) for table in _ANOMALY_TABLES])
+        except sqlite3.DatabaseError as error:
+            raise self._unusable(error) from error
+        return run_id
+
+    def list_anomaly_runs(self) -> pd.DataFrame:
+        """One row per stored anomaly run, newest first: id, created, name, series, threshold, data_fingerprint."""
+        columns = ["id", "created", "name", "series", "threshold", "data_fingerprint"]
+        rows = self._query(f"SELECT {', '.join(columns)} FROM anomaly_runs ORDER BY id DESC")
+        return pd.DataFrame(rows, columns=columns)
+
+    def load_anomalies(self, run_id: int) -> StoredAnomalies:
+        rows = self._query("SELECT created, name, config, data_fingerprint, series, threshold, message "
+                           "FROM anomaly_runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise WorkbenchError(f"There is no stored anomaly run {run_id}: pick one from the list of anomaly runs.")
+        created, name, config_json, fingerprint, series, threshold, message = rows[0]
+        tables = dict(self._query("SELECT name, csv_gz FROM anomaly_tables WHERE run_id = ?", (run_id,)))
+        try:
+            frames = {table: _blob_to_frame(tables[table]) for table in _ANOMALY_TABLES}
+            config = AnomalyRunConfig.from_json(config_json)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, WorkbenchError) as error:
+            raise WorkbenchError(f"Anomaly run {run_id} in the run store {self.path} is damaged "
+                                 f"({type(error).__name__}): delete it; the other runs are not affected.") from error
+        return StoredAnomalies(run_id, created, name, config, fingerprint,
+                               AnomalyResult(series, **frames, threshold=threshold, message=message))
+
+    def delete_anomalies(self, run_id: int) -> None:
+        """Remove an anomaly run and its tables; a run that is not there is an error."""
+        self._delete("anomaly_runs", run_id, "anomaly run")
+
+    def _delete(self, table: str, run_id: int, kind: str) -> None:
+        try:
+            with self._connection:
+                deleted = self._connection.execute(f"DELETE FROM {table} WHERE id = ?", (run_id,)).rowcount
         except sqlite3.DatabaseError as error:
             raise self._unusable(error) from error
         if not deleted:
-            raise WorkbenchError(f"There is no stored run {run_id}: nothing was deleted. See the list of runs for "
-                                 "their ids.")
+            raise WorkbenchError(f"There is no stored {kind} {run_id}: nothing was deleted. See the list of "
+                                 f"{kind}s for their ids.")
 
     def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         try:

@@ -17,6 +17,18 @@ def fast_plot(plot: pg.PlotItem) -> pg.PlotItem:
     return plot
 
 
+def time_plot(layout: pg.GraphicsLayout, row: int, label: str) -> pg.PlotItem:
+    """A plot over time in `layout`: a date axis, zoom and pan in time only, values refitted to what is in view."""
+    plot = fast_plot(layout.addPlot(row=row, col=0, axisItems={"bottom": DateAxis()}))
+    plot.setLabel("left", label)
+    plot.getAxis("left").setWidth(64)
+    plot.setMouseEnabled(x=True, y=False)
+    plot.enableAutoRange(y=True)
+    plot.setAutoVisible(y=True)
+    plot.hideButtons()
+    return plot
+
+
 class CompactAxis(pg.AxisItem):
     """Tick labels like 2.5B, 300M, 12K instead of a shared exponent."""
 

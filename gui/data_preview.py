@@ -52,7 +52,7 @@ class DataPreview(QObject):
         request = self._panel.preview_request()
         if self._job is not None:
             self._job.cancel()  # its result is ignored
-        if not request.tickers and not request.csv_files:
+        if not request.tickers and not request.csv_files and request.synthetic is None:
             self._show(PreviewResult(request, (), ()))
             return
         self._panel.show_preview(None, loading=True)

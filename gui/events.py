@@ -28,6 +28,7 @@ class PreviewRequest:
     end: str | None
     interval: str
     calendar: str  # exchange calendar of the missing-sessions check, as engine.data.quality.check_calendar spells it
+    synthetic: str | None = None  # the synthetic series' spec, when it is ticked
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,27 @@ class ForecastOutcome:
     bars: dict[str, Any]  # series name → OHLCV frame, loaded now
     forecast: Any  # engine.forecast.Forecast
     notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnomalyRequest:
+    """An anomaly run: it waits in the same queue as training runs and backtests."""
+
+    config: Any  # engine.anomaly_config.AnomalyRunConfig
+    store_path: str | None = None  # the run store file; None = engine.store.default_store_path()
+
+
+@dataclass(frozen=True)
+class AnomalyTraining:
+    event: Any  # an engine.train TrainEvent of the autoencoder
+
+
+@dataclass(frozen=True)
+class AnomalyOutcome:
+    """What an anomaly task returns: the result, and whether (and as which id) the run store kept it."""
+
+    config: Any  # engine.anomaly_config.AnomalyRunConfig
+    result: Any  # engine.anomaly_result.AnomalyResult
+    run_id: int | None
+    not_stored: str | None = None
+    cancelled: bool = False

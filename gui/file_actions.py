@@ -129,6 +129,29 @@ class FileActions:
         self._status.showMessage(f"Exported {len(paths)} CSV files to {directory}", 6000)
         return paths
 
+    def export_flagged_csv(self, result, label: str, path: str | None = None) -> Path | None:
+        """Write an anomaly run's flagged bars (engine.anomaly.write_flagged_csv) to a CSV file."""
+        if result is None:
+            QMessageBox.information(self._parent, "Export flagged bars", "No anomaly run to export yet: run one "
+                                    "with Detect anomalies on the Anomalies tab, or open a stored one.")
+            return None
+        if not path:
+            start = self._folder("paths/export") / "flagged.csv"
+            path, _ = QFileDialog.getSaveFileName(self._parent, f"Export the flagged bars of {label}", str(start),
+                                                  "CSV file (*.csv)")
+        if not path:
+            return None
+        from engine.anomaly import write_flagged_csv
+
+        try:
+            target = write_flagged_csv(result, Path(path))
+        except WorkbenchError as error:
+            self._show_error("Could not export the flagged bars", str(error))
+            return None
+        self._settings.setValue("paths/export", str(target.parent))
+        self._say(f"Exported the flagged bars of {label} to {target}")
+        return target
+
     def _folder(self, key: str) -> Path:
         return Path(str(self._settings.value(key, str(Path.home()))))
 

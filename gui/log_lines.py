@@ -25,6 +25,19 @@ def run_started(number: int, submitted, labels: list[str]) -> str:
             + (f", warm retrains {wf.warm_epochs} epochs" if wf.warm_start else ""))
 
 
+def anomaly_run_started(number: int, config) -> str:
+    detection = config.detection
+    return (f"Run {number} started (anomalies): {config.model.arch} on {', '.join(config.data.series_names)}, "
+            f"window {detection.window}, trained on the first {detection.train_fraction:.0%} of the bars, "
+            f"{config.training.epochs} epochs")
+
+
+def anomaly_run_finished(number: int, outcome) -> str:
+    stored = f", stored as anomaly run #{outcome.run_id}" if outcome.run_id is not None else ""
+    flagged = int(outcome.result.bars["flagged"].sum())
+    return f"Run {number} finished: the autoencoder flagged {flagged} bars of {outcome.result.series}{stored}"
+
+
 def fold_done(run: int, event) -> str:
     return f"Run {run}: {fold_line(event)}"
 

@@ -44,7 +44,7 @@ from gui.run_controller import RunController
 from gui.run_queue import RunQueue
 from gui.tasks import check_csv, estimate_run, load_engine
 from gui.theme import DARK, THEMES, Theme, apply_theme
-from gui.views import BacktestView, CompareView, DataView, LogView, TrainingView
+from gui.views import AnomalyView, BacktestView, CompareView, DataView, LogView, TrainingView
 from gui.window_settings import PREFERRED_SIZE
 from gui.worker import Failure, Job, JobSet
 
@@ -68,16 +68,17 @@ class MainWindow(QMainWindow):
         self.data_panel, self.model_panel, self.run_panel = DataPanel(), ModelPanel(), RunPanel()
         self.help_box = HelpBox()
         self.data_view, self.training_view, self.log_view = DataView(), TrainingView(), LogView()
-        self.backtest_view, self.compare_view = BacktestView(), CompareView()
+        self.backtest_view, self.compare_view, self.anomaly_view = BacktestView(), CompareView(), AnomalyView()
         self._build_actions()
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
-        for view in (self.data_view, self.training_view, self.backtest_view, self.compare_view, self.log_view):
+        for view in (self.data_view, self.training_view, self.backtest_view, self.compare_view, self.log_view,
+                     self.anomaly_view):
             self.add_view(view)
         self.controller = RunController(
             self.runs, training_view=self.training_view, backtest_view=self.backtest_view,
-            compare_view=self.compare_view, tabs=self.tabs, activity=self.activity, status_bar=self.statusBar(),
+            compare_view=self.compare_view, anomaly_view=self.anomaly_view, tabs=self.tabs, activity=self.activity, status_bar=self.statusBar(),
             log=self.log, show_error=self._show_error, show_failure=self._show_failure, start_job=self.jobs.start,
             parent=self)
         self.files = FileActions(self, self.settings, tabs=self.tabs, status_bar=self.statusBar(),
@@ -90,6 +91,12 @@ class MainWindow(QMainWindow):
         self.data_panel.sigChanged.connect(self._data_changed)
         self.data_panel.sigCurrentChanged.connect(self.data_view.show_series)
         self.data_panel.sigImportRequested.connect(self.import_csv)
+        self.data_panel.sigSyntheticRequested.connect(self.choose_synthetic)
+        self.anomaly_view.sigDetectRequested.connect(self.detect_anomalies)
+        self.anomaly_view.sigOpenRequested.connect(self.controller.open_anomalies)
+        self.anomaly_view.sigExportCsvRequested.connect(
+            lambda: self.files.export_flagged_csv(self.anomaly_view.result, self.anomaly_view.label))
+        self.anomaly_view.sigExportPngRequested.connect(lambda: self.files.export_chart())
         self.model_panel.sigChanged.connect(self._revalidate)
         self.run_panel.sigChanged.connect(self._revalidate)
         self.runs.sigChanged.connect(self._update_status)
@@ -365,6 +372,40 @@ class MainWindow(QMainWindow):
             self.log(f"Run {number} (backtest) queued: it starts when the current run ends")
             self.statusBar().showMessage(f"Run {number} queued", 4000)
         return number
+
+    def detect_anomalies(self) -> int | None:
+        """Queue an anomaly run on the Data panel's series with the Anomalies tab's settings; its run number, or
+        None when a setting is wrong (said in a dialog)."""
+        from dataclasses import replace
+
+        from engine.anomaly_config import ANOMALY_TRAINING, AnomalyRunConfig
+        from engine.runs import DataConfig
+        from gui.events import AnomalyRequest
+
+        if self.anomaly_view.problems():
+            return None
+        try:
+            detection, model, epochs = self.anomaly_view.settings()
+            config = AnomalyRunConfig(DataConfig(**self.data_panel.data_values()), detection, model,
+                                      replace(ANOMALY_TRAINING, epochs=epochs))
+        except (WorkbenchError, ValueError) as error:
+            self._show_error("Cannot detect anomalies with these settings", str(error))
+            return None
+        queued = self.runs.running
+        number = self.runs.submit(AnomalyRequest(config, None if self.store_path is None else str(self.store_path)))
+        if queued:
+            self.log(f"Run {number} (anomalies) queued: it starts when the current run ends")
+        return number
+
+    def choose_synthetic(self) -> None:
+        """The Synthetic series dialog; accepting it makes the generated series the data source."""
+        from gui.panels.synthetic_dialog import SyntheticDialog
+
+        dialog = SyntheticDialog(self.data_panel.synthetic_spec(), self)
+        if dialog.exec():
+            spec = dialog.spec()
+            self.data_panel.set_synthetic(spec)
+            self.log(f"Synthetic series {spec} is the data source")
 
     @Slot()
     def cancel(self) -> None:

@@ -15,6 +15,9 @@ from engine.errors import WorkbenchError
 from engine.estimate import BacktestProgress, TimeEstimate
 from gui import log_lines
 from gui.events import (
+    AnomalyOutcome,
+    AnomalyRequest,
+    AnomalyTraining,
     BacktestOutcome,
     BacktestRequest,
     BarsLoaded,
@@ -39,12 +42,15 @@ class RunController(QObject):
     Keeps what the File menu needs of finished runs: the trained models and the backtest on show.
     """
 
-    def __init__(self, runs: RunQueue, *, training_view, backtest_view, compare_view, tabs: QTabWidget,
+    def __init__(self, runs: RunQueue, *, training_view, backtest_view, compare_view, anomaly_view, tabs: QTabWidget,
                  activity: QLabel, status_bar: QStatusBar, log: Log, show_error: Callable[[str, str], None],
                  show_failure: Callable[[str, Failure], None], start_job: Callable, parent: QObject | None = None):
         super().__init__(parent)
         self.runs = runs
         self.training_view, self.backtest_view, self.compare_view = training_view, backtest_view, compare_view
+        self.anomaly_view = anomaly_view
+        self._anomaly_run: int | None = None  # the run number the Anomalies tab shows
+        self._store_path: Path | None = None
         self.tabs, self.activity, self.status_bar = tabs, activity, status_bar
         self.log, self._show_error, self._show_failure, self._start_job = log, show_error, show_failure, start_job
         self.trained: dict[str, tuple[object, object]] = {}  # "run 2 · lstm" → (TrainedModel, RunConfig)
@@ -67,13 +73,21 @@ class RunController(QObject):
                 ModelEvent: self._model_event, Stage: self._stage,
                 Notice: lambda run, e: self.log(f"Run {run}: {e.text}", "warning"),
                 WindowsReady: self._windows_ready, BacktestProgress: self._backtest_progress,
-                TimeEstimate: self._estimate, ModelEvaluated: self._evaluated}
+                TimeEstimate: self._estimate, ModelEvaluated: self._evaluated,
+                AnomalyTraining: lambda run, e: self.anomaly_view.on_training(e.event)}
 
     # --- a run starts --------------------------------------------------------------------------------
     @Slot(int, object)
     def _started(self, number: int, submitted) -> None:
         from engine.baseline import backtest_labels
         from engine.pipeline import model_labels
+
+        if isinstance(submitted, AnomalyRequest):
+            self._anomaly_run = number
+            self.anomaly_view.start_run(submitted.config)
+            self.tabs.setCurrentWidget(self.anomaly_view)
+            self.log(log_lines.anomaly_run_started(number, submitted.config))
+            return
 
         backtest = isinstance(submitted, BacktestRequest)
         config = submitted.config if backtest else submitted
@@ -151,7 +165,10 @@ class RunController(QObject):
 
     # --- it ends -------------------------------------------------------------------------------------
     @Slot(int, object)
-    def _finished(self, number: int, result: RunResult | BacktestOutcome) -> None:
+    def _finished(self, number: int, result: RunResult | BacktestOutcome | AnomalyOutcome) -> None:
+        if isinstance(result, AnomalyOutcome):
+            self._anomalies_finished(number, result)
+            return
         if isinstance(result, BacktestOutcome):
             self._backtest_finished(number, result)
             return
@@ -180,6 +197,18 @@ class RunController(QObject):
         elif outcome.not_stored:
             self.log(outcome.not_stored)
 
+    def _anomalies_finished(self, number: int, outcome: AnomalyOutcome) -> None:
+        label = f"anomaly run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
+        self.anomaly_view.show_result(outcome.result, label)
+        self.list_anomaly_runs()
+        message = log_lines.anomaly_run_finished(number, outcome)
+        self.log(message)
+        self.status_bar.showMessage(message, 8000)
+        if outcome.not_stored and not outcome.cancelled:
+            self._show_error(f"Run {number} was not stored", outcome.not_stored)
+        elif outcome.not_stored:
+            self.log(outcome.not_stored)
+
     def _announce(self, message: str) -> None:
         self.training_view.finish_run(message)
         self.log(message)
@@ -191,6 +220,8 @@ class RunController(QObject):
         self.training_view.finish_run(message, stopped=True)
         if number == self._backtest_run:
             self.backtest_view.stop_run(message)
+        if number == self._anomaly_run:
+            self.anomaly_view.stop_run(message)
         self._progress = None
         self._show_failure(f"Run {number} could not finish", failure)
 
@@ -202,11 +233,13 @@ class RunController(QObject):
         from engine.store import RunStore
         from gui.tasks import read_stored_runs
 
+        self._store_path = path
         try:
             store = RunStore(path)
         except WorkbenchError as error:
             self._report_unreadable_store(str(error))
             return None
+        self.list_anomaly_runs()
         self._start_job(partial(read_stored_runs, None if path is None else str(path)), "store",
                         lambda contents: self._show_stored(store, contents),
                         lambda failure: self._report_unreadable_store(failure.message))
@@ -270,3 +303,28 @@ class RunController(QObject):
 
         self._start_job(partial(load_bars, config.data), "bars", loaded,
                         lambda failure: self.log(f"Could not load the prices of {label}: {failure.message}", "warning"))
+
+    # --- stored anomaly runs -----------------------------------------------------------------------------
+    def list_anomaly_runs(self) -> None:
+        """Refresh the Anomalies tab's list of stored runs (one small query, so on this thread)."""
+        from engine.store import RunStore
+
+        try:
+            with RunStore(self._store_path) as store:
+                self.anomaly_view.set_stored_runs(store.list_anomaly_runs())
+        except WorkbenchError as error:
+            self.log(f"The stored anomaly runs could not be listed: {error}", "warning")
+
+    def open_anomalies(self, run_id: int) -> None:
+        """Read a stored anomaly run on the worker, then show it and its settings on the Anomalies tab."""
+        from gui.tasks import read_anomaly_run
+
+        def show(stored) -> None:
+            self.anomaly_view.set_settings(stored.config)
+            self.anomaly_view.show_result(stored.result, f"anomaly run #{stored.id}")
+            self.tabs.setCurrentWidget(self.anomaly_view)
+            self.log(f"Opened anomaly run #{stored.id} on the Anomalies tab")
+
+        self._start_job(partial(read_anomaly_run, None if self._store_path is None else str(self._store_path),
+                                run_id), "anomalies", show,
+                        lambda failure: self._show_failure(f"Could not open anomaly run #{run_id}", failure))

@@ -12,12 +12,15 @@ from gui.worker import Failure, Job, Task
 
 
 def _run_task(request) -> Task:
-    """A BacktestRequest trains and walks forward; a RunConfig trains and scores on the test split."""
-    from gui.events import BacktestRequest
-    from gui.tasks import backtest_run, train_run
+    """A BacktestRequest trains and walks forward; an AnomalyRequest detects anomalies; a RunConfig trains and
+    scores on the test split."""
+    from gui.events import AnomalyRequest, BacktestRequest
+    from gui.tasks import anomaly_run, backtest_run, train_run
 
     if isinstance(request, BacktestRequest):
         return partial(backtest_run, request)
+    if isinstance(request, AnomalyRequest):
+        return partial(anomaly_run, request)
     return partial(train_run, request)
 
 

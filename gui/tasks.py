@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 from engine.errors import WorkbenchError
 from engine.estimate import TimeEstimate
 from gui.events import (
+    AnomalyOutcome,
+    AnomalyRequest,
+    AnomalyTraining,
     BacktestOutcome,
     BacktestRequest,
     BarsLoaded,
@@ -110,6 +113,18 @@ def load_preview(request: PreviewRequest, emit: Emit, should_stop: ShouldStop) -
             failures.append((name, str(error)))
             continue
         add(name, frame, report, f"CSV file {Path(path).name}", None)
+    if request.synthetic is not None and not should_stop():
+        from engine.data.synthetic import SYNTHETIC_NAME
+        from engine.pipeline import load_synthetic_series
+
+        try:
+            frame, report = load_synthetic_series(DataConfig(tickers=(), synthetic=request.synthetic,
+                                                             start=request.start, end=request.end,
+                                                             calendar=request.calendar))
+        except WorkbenchError as error:
+            failures.append((SYNTHETIC_NAME, str(error)))
+        else:
+            add(SYNTHETIC_NAME, frame, report, "generated", None)
     return PreviewResult(request, tuple(series), tuple(failures))
 
 
@@ -197,6 +212,31 @@ def forecast_stored_run(run_id: int, store_path: str | None, emit: Emit, should_
     emit(Stage(f"Forecasting with run #{run_id}"))
     forecast = forecast_run(basis.config, basis.loaded, basis.result, basis.models)
     return ForecastOutcome(run_id, basis.config, basis.result, basis.loaded.bars, forecast, basis.notices)
+
+
+def anomaly_run(request: AnomalyRequest, emit: Emit, should_stop: ShouldStop) -> AnomalyOutcome:
+    """Detect anomalies on the run's one series (the autoencoder's training events passed on), then store the run.
+
+    The run store is opened, written and closed here, on this one thread (SQLite wants that).
+    """
+    from engine.anomaly import anomalies_and_store
+
+    emit(Stage("Training the autoencoder and scoring every bar"))
+    stored = anomalies_and_store(request.config, store_path=None if request.store_path is None else
+                                 Path(request.store_path), on_event=lambda event: emit(AnomalyTraining(event)),
+                                 should_stop=should_stop)
+    cancelled = should_stop()
+    reason = None if stored.not_stored is None else (
+        str(stored.not_stored) if cancelled else f"The anomaly run finished but was not stored: {stored.not_stored}")
+    return AnomalyOutcome(request.config, stored.result, stored.run_id, reason, cancelled=cancelled)
+
+
+def read_anomaly_run(path: str | None, run_id: int, emit: Emit, should_stop: ShouldStop):
+    """One stored anomaly run (engine.store.StoredAnomalies), read off the GUI thread."""
+    from engine.store import RunStore
+
+    with RunStore(None if path is None else Path(path)) as store:
+        return store.load_anomalies(run_id)
 
 
 def read_stored_runs(path: str | None, emit: Emit, should_stop: ShouldStop) -> StoreContents:

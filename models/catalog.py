@@ -1,4 +1,5 @@
-"""The catalog: every architecture's name, title, one-line summary and config, simplest first, without torch.
+"""The catalog: every architecture's name, title, one-line summary and config, simplest first, without torch;
+and apart from them the anomaly detectors (DETECTORS).
 
 The Model panel builds a card per entry and main.py its --arch choices; models.registry maps the same names to
 the networks. A new architecture is its network file, its config file and one line here and in the registry.
@@ -14,6 +15,7 @@ from models.cnn_config import CNNConfig
 from models.config import ModelConfig
 from models.errors import WorkbenchError
 from models.linear_config import LinearConfig
+from models.lstm_autoencoder_config import LSTMAutoencoderConfig
 from models.mlp_config import MLPConfig
 from models.recurrent_config import GRUConfig, LSTMConfig, RNNConfig
 
@@ -41,6 +43,12 @@ ARCHITECTURES: dict[str, Architecture] = {entry.name: entry for entry in (
 
 DEFAULT_ARCH = "lstm"
 
+# Anomaly detectors: networks that rebuild their input rather than forecast, so no --arch choice, no Model card.
+DETECTORS: dict[str, Architecture] = {entry.name: entry for entry in (
+    Architecture(LSTMAutoencoderConfig, "LSTM autoencoder",
+                 "Squeezes each window into a few numbers and rebuilds it; bars rebuilt badly are unusual."),
+)}
+
 
 def architecture(name: str) -> Architecture:
     """The catalog entry of name; a WorkbenchError listing the known ones otherwise."""
@@ -52,6 +60,15 @@ def architecture(name: str) -> Architecture:
 def model_config_for(arch: str, **fields: Any) -> ModelConfig:
     """The config of architecture arch, e.g. model_config_for("lstm", hidden_size=8); fields it lacks are refused."""
     return architecture(arch).config.with_fields(fields)
+
+
+def detector_config_from_dict(data: Mapping[str, Any]) -> ModelConfig:
+    """A detector's config from its to_dict() output; an unknown detector names the known ones."""
+    fields = dict(data)
+    name = fields.pop("arch", "")
+    if name not in DETECTORS:
+        raise WorkbenchError(f"detector must be one of {', '.join(DETECTORS)}, got {name!r}: pick one of those")
+    return DETECTORS[name].config.with_fields(fields)
 
 
 def fields_of(arch: str, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""ModelConfig, the base of every architecture's config, and DenseConfig, the dense head most of them share.
+"""Settings (fields declared with setting()), ModelConfig, the base of every architecture's config, and
+DenseConfig, the dense head most of them share.
 
 Each field is declared once with setting(): its default beside its help, label, limits and advice, so the checks,
 the Model panel's form and --help all read the same declaration. Nothing here imports torch.
@@ -47,7 +48,26 @@ def setting(default: Any, *, help: str, label: str = "", limits: tuple[float, fl
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class Settings:
+    """A frozen config whose fields are all declared with setting(): checked on construction, described by
+    settings(), so forms, --help and error messages read one declaration (model, generator and detector configs)."""
+
+    def __post_init__(self) -> None:
+        for spec in self.settings().values():
+            check_setting(spec, getattr(self, spec.name))
+
+    @classmethod
+    def settings(cls) -> dict[str, Setting]:
+        """Every field by name: the subclass's own first, then those it inherits (the order of its form)."""
+        return _settings(cls)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, plain values only, ready for json.dumps."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelConfig(Settings):
     """What to build; input and output sizes come from the data, not from here.
 
     Subclassed once per architecture (its `arch` is its name in models.catalog); build one by name with
@@ -67,13 +87,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if not hasattr(self, "arch"):
             raise TypeError("ModelConfig is the base of the architectures' configs: use models.model_config_for(arch)")
-        for spec in self.settings().values():
-            _check(spec, getattr(self, spec.name))
-
-    @classmethod
-    def settings(cls) -> dict[str, Setting]:
-        """Every field by name: the architecture's own first, then those it shares (the order of its form)."""
-        return _settings(cls)
+        super().__post_init__()
 
     @classmethod
     def with_fields(cls, values: Mapping[str, Any]) -> Self:
@@ -134,7 +148,7 @@ class DenseConfig(ModelConfig):
 
 
 @functools.cache
-def _settings(config: type[ModelConfig]) -> dict[str, Setting]:
+def _settings(config: type[Settings]) -> dict[str, Setting]:
     hints, declared = get_type_hints(config), {f.name: f for f in fields(config)}
     own_first = dict.fromkeys(name for klass in config.__mro__ for name in inspect.get_annotations(klass)
                               if name in declared)
@@ -151,11 +165,12 @@ _TYPES = {
     bool: ("true or false", lambda v: isinstance(v, bool)),
     int: ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
     float: ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    str: ("text", lambda v: isinstance(v, str)),
 }
 
 
-def _check(spec: Setting, value: Any) -> None:
-    """Raise WorkbenchError naming the field, what it allows and what to do."""
+def check_setting(spec: Setting, value: Any) -> None:
+    """Raise WorkbenchError naming the field, what it allows and what to do (its own type and limits only)."""
     name, fix = spec.name, f": {spec.advice}" if spec.advice else ""
     if spec.choices:
         if value not in spec.choices:

@@ -1,4 +1,5 @@
-"""The name → network registry and build_model; models.catalog lists the same names without torch.
+"""The name → network registries (forecasters, detectors) and build_model; models.catalog lists the same names
+without torch.
 
 A new architecture is its network file, its config file with one line in models.catalog, and one line here.
 """
@@ -12,6 +13,7 @@ from models.cnn import CNN
 from models.config import ModelConfig
 from models.layers import init_weights
 from models.linear import LinearBaseline
+from models.lstm_autoencoder import LSTMAutoencoder
 from models.mlp import MLP
 from models.recurrent import GRU, LSTM, RNN
 
@@ -23,6 +25,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "gru": GRU,
     "cnn": CNN,
 }
+DETECTORS: dict[str, type[nn.Module]] = {"lstm_autoencoder": LSTMAutoencoder}  # models.catalog.DETECTORS' networks
 
 def build_model(config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int) -> nn.Module:
     """A freshly initialised model mapping (batch, n_timesteps, n_features) → (batch, n_outputs).
@@ -37,6 +40,6 @@ def build_model(config: ModelConfig, n_timesteps: int, n_features: int, n_output
                 f"{name} must be at least 1, got {size}: check the window length, "
                 "feature columns and horizons"
             )
-    model = MODELS[config.arch](config, n_timesteps, n_features, n_outputs)
+    model = (MODELS | DETECTORS)[config.arch](config, n_timesteps, n_features, n_outputs)
     init_weights(model, config)
     return model

@@ -76,6 +76,7 @@ def main(argv: list[str]) -> int:
                "the training run")
     window.training_view.set_log_scale(True)
     _backtest(app, window, out)
+    _anomalies(app, window)
     for width, height in sizes:
         window.resize(width, height)
         for theme in ("dark", "light"):
@@ -85,6 +86,14 @@ def main(argv: list[str]) -> int:
     close_for_good(window)
     print("\n".join(str(path) for path in sorted(out.glob("*.png"))))
     return 0
+
+
+def _anomalies(app, window) -> None:
+    """An anomaly run on the same series, so the Anomalies tab shows candles, flags, errors and tables."""
+    window.anomaly_view.epochs.setValue(10)
+    window.detect_anomalies()
+    wait_until(app, lambda: not window.runs.running and window.anomaly_view.result is not None, 600,
+               "the anomaly run")
 
 
 def _backtest(app, window, out: Path) -> None:

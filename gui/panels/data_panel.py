@@ -1,5 +1,5 @@
-"""The Data panel: which series (tickers, CSV files), which dates, bar interval and exchange calendar; where the
-bars came from."""
+"""The Data panel: which series (tickers, CSV files, the synthetic series), which dates, bar interval and exchange
+calendar; where the bars came from."""
 from __future__ import annotations
 
 import html
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from engine.data import SAMPLE_TICKERS
 from engine.data.loader import clean_ticker
 from engine.data.quality import AUTO_CALENDAR, COMMON_CALENDARS, check_calendar
+from engine.data.synthetic import SYNTHETIC_NAME
 from engine.data.yahoo import INTERVALS
 from engine.errors import WorkbenchError
 from gui.events import PreviewRequest, PreviewResult
@@ -40,6 +41,7 @@ class DataPanel(QWidget):
     sigChanged = Signal()  # the series, dates, interval or calendar changed: reload the preview, re-check the run
     sigCurrentChanged = Signal(str)  # the series picked in the list, to show on the Data tab
     sigImportRequested = Signal()  # "Import CSV…" pressed: the window opens the file dialog
+    sigSyntheticRequested = Signal()  # "Synthetic series…" pressed: the window opens its dialog
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -78,6 +80,9 @@ class DataPanel(QWidget):
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setToolTip("Add an OHLCV CSV file as a series (Ctrl+I)")
         self.import_button.clicked.connect(lambda: self.sigImportRequested.emit())
+        self.synthetic_button = QPushButton("Synthetic series…")
+        self.synthetic_button.setToolTip("Generate a series with injected anomalies and make it the data source")
+        self.synthetic_button.clicked.connect(lambda: self.sigSyntheticRequested.emit())
 
         self.use_start, self.start = _optional_date("From", QDate(2015, 1, 1))
         self.use_end, self.end = _optional_date("To", QDate.currentDate())
@@ -122,6 +127,7 @@ class DataPanel(QWidget):
         pick.addWidget(self.add_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.import_button)
+        buttons.addWidget(self.synthetic_button)
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
         dates = QGridLayout()
@@ -173,6 +179,21 @@ class DataPanel(QWidget):
     def add_csv(self, path: str, checked: bool = True) -> None:
         self._add_item("csv", str(path), Path(path).stem.upper(), checked)
 
+    def set_synthetic(self, spec: str, checked: bool = True) -> None:
+        """Make the synthetic series of `spec` the data source: it replaces an earlier one, the others are
+        unticked."""
+        for row in reversed(range(self.series.count())):
+            item = self.series.item(row)
+            if item.data(_KIND) == "synthetic":
+                self.series.takeItem(row)
+            elif checked:
+                item.setCheckState(Qt.CheckState.Unchecked)
+        self._add_item("synthetic", spec, SYNTHETIC_NAME, checked)
+
+    def synthetic_spec(self) -> str | None:
+        """The listed synthetic series' spec, ticked or not."""
+        return next((i.data(_VALUE) for i in self._items(False) if i.data(_KIND) == "synthetic"), None)
+
     def remove_selected(self) -> None:
         for item in self.series.selectedItems() or ([self.series.currentItem()] if self.series.currentItem() else []):
             self.series.takeItem(self.series.row(item))
@@ -196,7 +217,7 @@ class DataPanel(QWidget):
         item.setData(_VALUE, value)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        item.setToolTip(value if kind == "csv" else f"Ticker {value}")
+        item.setToolTip({"csv": value, "synthetic": f"Synthetic series {value}"}.get(kind, f"Ticker {value}"))
         self.series.blockSignals(True)
         self.series.addItem(item)
         self.series.blockSignals(False)
@@ -214,6 +235,7 @@ class DataPanel(QWidget):
         return {
             "tickers": tuple(i.data(_VALUE) for i in items if i.data(_KIND) == "ticker"),
             "csv_files": tuple(i.data(_VALUE) for i in items if i.data(_KIND) == "csv"),
+            "synthetic": next((i.data(_VALUE) for i in items if i.data(_KIND) == "synthetic"), None),
             "start": self.start.date().toString("yyyy-MM-dd") if self.use_start.isChecked() else None,
             "end": self.end.date().toString("yyyy-MM-dd") if self.use_end.isChecked() else None,
             "interval": self.interval.currentText(),
@@ -224,7 +246,7 @@ class DataPanel(QWidget):
         """The ticked series, to show on the Data tab (unticked ones are not loaded or downloaded)."""
         values = self.data_values()
         return PreviewRequest(values["tickers"], values["csv_files"], values["start"], values["end"],
-                              values["interval"], self._calendar_choice()[0])
+                              values["interval"], self._calendar_choice()[0], values["synthetic"])
 
     def current_series(self) -> str | None:
         item = self.series.currentItem()
@@ -296,7 +318,8 @@ class DataPanel(QWidget):
             if "series" in state:
                 self.series.clear()
                 for entry in state["series"]:
-                    adder = self.add_csv if entry.get("kind") == "csv" else self.add_ticker
+                    adder = {"csv": self.add_csv, "synthetic": self.set_synthetic}.get(entry.get("kind"),
+                                                                                        self.add_ticker)
                     adder(str(entry.get("value")), bool(entry.get("checked", True)))
             for key, box, edit in (("start", self.use_start, self.start), ("end", self.use_end, self.end)):
                 if f"use_{key}" in state:

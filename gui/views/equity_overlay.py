@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.baseline import BUY_AND_HOLD, NAIVE
-from gui.charts import DateAxis, fast_plot
+from gui.charts import time_plot
 from gui.theme import DARK, Theme, buy_and_hold_pen, style_plot, tint
 from gui.views.fold_timeline import seconds
 
@@ -50,14 +50,7 @@ class EquityOverlay(pg.GraphicsLayoutWidget):
         self._shown: list[Overlaid] = []
 
     def _add_plot(self, row: int, label: str) -> pg.PlotItem:
-        plot = fast_plot(self.addPlot(row=row, col=0, axisItems={"bottom": DateAxis()}))
-        plot.setLabel("left", label)
-        plot.getAxis("left").setWidth(64)
-        plot.setMouseEnabled(x=True, y=False)
-        plot.enableAutoRange(y=True)
-        plot.setAutoVisible(y=True)
-        plot.hideButtons()
-        return plot
+        return time_plot(self.ci, row, label)
 
     def overlaid(self) -> list[tuple[str, pg.PlotDataItem]]:
         """(legend name, equity curve) of every drawn selection."""
