@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE
+from engine.baseline import BUY_AND_HOLD, NAIVE
 from engine.features import no_change_forecast
 from engine.sharpe_stats import (
     benjamini_hochberg,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 Emit = Callable[[object], None]  # a task reports progress through this
 ShouldStop = Callable[[], bool]  # and polls this to end early

@@ -6,8 +6,6 @@ functions: the window opens before torch has loaded, and the first task loads it
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING

@@ -1,6 +1,5 @@
 """The up/down target end to end: train and score, walk forward, trade the probabilities, judge them."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from engine.baseline import BUY_AND_HOLD, LINEAR_BASELINE, NAIVE

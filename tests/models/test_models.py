@@ -21,7 +21,6 @@ from models import (
     model_config_for,
     model_config_from_dict,
 )
-from models.config import DenseConfig
 from models.registry import MODELS, build_model
 
 T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
