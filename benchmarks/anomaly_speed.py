@@ -33,7 +33,12 @@ from engine.anomaly import (  # noqa: E402
 )
 from engine.anomaly_config import ANOMALY_TRAINING, AnomalyConfig, AnomalyRunConfig  # noqa: E402
 from engine.data.synthetic import generate_series, parse_spec  # noqa: E402
-from engine.detectors import isolation_forest_flags, rolling_robust_z, score_detection  # noqa: E402
+from engine.detectors import (  # noqa: E402
+    isolation_forest_flags,
+    last_bar_features,
+    rolling_robust_z,
+    score_detection,
+)
 from engine.runs import DataConfig  # noqa: E402
 from models.lstm_autoencoder_config import LSTMAutoencoderConfig  # noqa: E402
 
@@ -69,8 +74,8 @@ def main() -> None:
     rows.append(("robust z-score: every bar", time.perf_counter() - started, z_flags))
 
     started = time.perf_counter()
-    flat = windows.reshape(len(windows), -1)
-    _, forest = isolation_forest_flags(flat[:n_train], flat, contamination=detection.contamination, seed=0)
+    described = last_bar_features(windows)
+    _, forest = isolation_forest_flags(described[:n_train], described, contamination=detection.contamination, seed=0)
     rows.append(("IsolationForest: fit + score", time.perf_counter() - started, _on_bars(ends, forest, n)))
 
     print(f"{cpu_name()}, torch {torch.__version__}, {args.threads} thread(s); {n} bars, {n_train} training "

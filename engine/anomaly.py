@@ -19,6 +19,7 @@ from engine.anomaly_result import FLAG_COLUMNS, SUMMARY_COLUMNS, AnomalyResult
 from engine.data.synthetic import generate_series, parse_spec
 from engine.detectors import (
     isolation_forest_flags,
+    last_bar_features,
     mad_threshold,
     quantile_threshold,
     rolling_robust_z,
@@ -51,9 +52,9 @@ def detect_anomalies(
     last_error, window_error = reconstruction_errors(trained.model, windows)
     threshold = autoencoder_threshold(last_error[:n_train], detection)
 
-    flat = windows.reshape(len(windows), -1)
-    forest_score, forest_flag = isolation_forest_flags(flat[:n_train], flat, contamination=detection.contamination,
-                                                       seed=config.training.seed)
+    described = last_bar_features(windows)
+    forest_score, forest_flag = isolation_forest_flags(described[:n_train], described,
+                                                       contamination=detection.contamination, seed=config.training.seed)
     zscore = rolling_robust_z(features[:, 0], detection.window)
     table = pd.DataFrame({"date": bars.index, **{c: bars[c].to_numpy() for c in ("open", "high", "low", "close")},
                           "train": (np.arange(n) < prepared.train_end).astype(int),

@@ -41,6 +41,21 @@ def rolling_robust_z(values: np.ndarray, window: int) -> np.ndarray:
     return z
 
 
+def last_bar_features(windows: np.ndarray) -> np.ndarray:
+    """(m, 3·F) features of the last bar of each window (m, T, F): its values, their deviation from the rest of the
+    window's mean in units of the rest's standard deviation, and that standard deviation.
+
+    A forest fed the whole flattened window finds a spike equally unusual in each of the T windows that hold it,
+    so its flags land anywhere up to T bars after the spike; these features put bar t itself in front, as the
+    autoencoder's last-bar error does. Only bars of the window, all ≤ t, are used.
+    """
+    last, rest = windows[:, -1, :], windows[:, :-1, :]  # (m, F), (m, T-1, F)
+    spread = rest.std(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviation = np.where(spread > 0, (last - rest.mean(axis=1)) / spread, 0.0)
+    return np.column_stack([last, deviation, spread])
+
+
 def isolation_forest_flags(train: np.ndarray, scored: np.ndarray, *, contamination: float, seed: int
                            ) -> tuple[np.ndarray, np.ndarray]:
     """IsolationForest fitted on the training rows only; for every scored row its anomaly score (higher is

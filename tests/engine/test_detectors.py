@@ -4,6 +4,7 @@ import pytest
 
 from engine.detectors import (
     isolation_forest_flags,
+    last_bar_features,
     mad_threshold,
     quantile_threshold,
     rolling_robust_z,
@@ -54,6 +55,13 @@ def test_without_flags_or_truth_the_undefined_scores_are_nan():
     assert (nothing.flagged, nothing.recall, nothing.f1) == (0, 0.0, 0.0) and np.isnan(nothing.precision)
     unknown = score_detection(np.ones(50, dtype=bool), None, tolerance=2)
     assert unknown.flagged == 50 and np.isnan([unknown.precision, unknown.recall, unknown.f1]).all()
+
+
+def test_last_bar_features_are_the_last_bar_its_deviation_from_the_rest_and_the_rests_spread():
+    windows = np.array([[[1.0], [3.0], [8.0]], [[2.0], [2.0], [5.0]]])  # (2 windows, 3 bars, 1 feature)
+    features = last_bar_features(windows)
+    # window 0: rest 1, 3 → mean 2, population std 1 → (8 − 2) / 1; window 1: rest has no spread → 0
+    np.testing.assert_allclose(features, [[8.0, 6.0, 1.0], [5.0, 0.0, 0.0]])
 
 
 def test_the_isolation_forest_learns_from_the_training_rows_only():
