@@ -39,13 +39,13 @@ class AnomalyResult:
         return table
 
     def flagged_table(self) -> pd.DataFrame:
-        """The bars any detector flagged, in date order: date, score, threshold, what each detector said, z."""
+        """The bars any detector flagged, in date order: date, score, threshold, what each detector said, robust z."""
         flags = self.bars[list(FLAG_COLUMNS.values())].astype(bool)
         rows = self.bars[flags.any(axis=1)]
         table = pd.DataFrame({"date": rows["date"], "score": rows["score"], "threshold": rows["threshold"],
                               **{DETECTOR_NAMES[name]: rows[column].map({1: "flagged", 0: ""})
                                  for name, column in FLAG_COLUMNS.items()},
-                              "zscore": rows["zscore"]})
+                              "robust z": rows["zscore"]})
         if self.has_truth:
             table["injected"] = rows["injected"].map({1.0: "yes", 0.0: ""})
         return table.reset_index(drop=True)
