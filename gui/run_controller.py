@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cached_property, partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QTabWidget
 
 from engine.errors import WorkbenchError
@@ -30,10 +30,10 @@ from gui.events import (
     WindowsReady,
 )
 from gui.run_queue import RunQueue
+from gui.turns import Turns
 from gui.worker import Failure
 
 Log = Callable[..., None]  # log(text, level="info")
-_PAUSE_MS = 20  # between two large redraws: time for the window to paint and take input
 
 
 class RunController(QObject):
@@ -57,6 +57,7 @@ class RunController(QObject):
         self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
         self._backtest_run: int | None = None  # the run number the Backtest tab shows
         self._progress: BacktestProgress | None = None  # the running backtest's folds done and time left
+        self._turns = Turns(self)  # a finished backtest drawn in steps
         runs.sigStarted.connect(self._started)
         runs.sigEvent.connect(self._event)
         runs.sigFinished.connect(self._finished)
@@ -177,20 +178,31 @@ class RunController(QObject):
         self._announce(log_lines.training_finished(number, result))
 
     def _backtest_finished(self, number: int, outcome: BacktestOutcome) -> None:
+        """The result and the log lines at once; the forecast and the Compare row each a turn later, so the window
+        paints between them (drawn in one go they froze it for a sixth of a second)."""
         config, result = outcome.config, outcome.result
-        self.backtest_view.show_result(result, target=config.windows.target, bars_by_ticker=outcome.bars)
-        self.backtest_view.show_forecast(outcome.forecast)
-        if outcome.no_forecast and not outcome.cancelled:
-            self.log(f"Run {number}: {outcome.no_forecast}", "warning")
         label = f"run #{outcome.run_id}" if outcome.run_id is not None else f"run {number}"
         self.backtest_shown = (label, result)
         self._progress = None
-        if not result.predictions.empty and not outcome.cancelled:  # a partial walk is no match for whole ones
-            # A moment later, so the window paints the Backtest tab in between: the two at once stall it.
-            QTimer.singleShot(_PAUSE_MS, partial(self.compare_view.add_run, outcome.run_id if outcome.run_id is not None
-                                         else f"run {number}", config, result))
-        for warning in result.warnings:
+        whole = not result.predictions.empty and not outcome.cancelled  # a partial walk is no match for whole ones
+        self._turns.add(
+            lambda: self._backtest_shown(number, outcome),
+            lambda: self._shows(result) and self.backtest_view.show_forecast(outcome.forecast),
+            lambda: whole and self.compare_view.add_run(
+                outcome.run_id if outcome.run_id is not None else f"run {number}", config, result))
+
+    def _shows(self, result) -> bool:
+        """Whether the Backtest tab still shows `result` (not a newer run, nor one opened since)."""
+        return self.backtest_shown is not None and self.backtest_shown[1] is result
+
+    def _backtest_shown(self, number: int, outcome: BacktestOutcome) -> None:
+        """The result on the Backtest tab, its warnings and the end of the run in the log and the status line."""
+        self.backtest_view.show_result(outcome.result, target=outcome.config.windows.target,
+                                       bars_by_ticker=outcome.bars)
+        for warning in outcome.result.warnings:
             self.log(f"Run {number}: {warning.text}", "warning")
+        if outcome.no_forecast and not outcome.cancelled:
+            self.log(f"Run {number}: {outcome.no_forecast}", "warning")
         self._announce(log_lines.backtest_finished(number, outcome))
         if outcome.not_stored and not outcome.cancelled:
             self._show_error(f"Run {number} was not stored", outcome.not_stored)
@@ -294,7 +306,7 @@ class RunController(QObject):
         self.log(f"Opened {label} on the Backtest tab")
 
         def loaded(bars) -> None:
-            if self.backtest_shown is not None and self.backtest_shown[1] is result:
+            if self._shows(result):
                 picked = self.backtest_view.selection()  # still the row's, unless the user chose another since
                 self.backtest_view.show_run(config, result, bars)
                 self.backtest_view.select(*picked)

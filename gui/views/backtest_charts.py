@@ -34,6 +34,7 @@ class EquityTrace:
         self.equity = pg.PlotDataItem(connect="finite")
         self.benchmark = pg.PlotDataItem(connect="finite")
         self.drawdown = pg.PlotDataItem(connect="finite", fillLevel=0.0)
+        self.curve: Curve | None = None  # what the items hold
         self._plots = ((equity_plot, self.benchmark), (equity_plot, self.equity), (drawdown_plot, self.drawdown))
         for plot, item in self._plots:
             plot.addItem(item)
@@ -43,6 +44,9 @@ class EquityTrace:
         return self.equity.xData if self.equity.xData is not None else np.empty(0)
 
     def set(self, curve: Curve) -> None:
+        if curve is self.curve:
+            return  # a redraw for another selection: the curve is on the plot already
+        self.curve = curve
         self.equity.setData(curve.x, curve.equity)
         self.benchmark.setData(curve.x, curve.benchmark)
         self.drawdown.setData(curve.x, curve.drawdown)
@@ -302,33 +306,36 @@ class BacktestCharts(QWidget):
                 item.setData(*_EMPTY)
 
     def _rebuild_legends(self) -> None:
+        """Both legends' entries; a legend is rebuilt only when they changed (each rebuild lays the chart out anew)."""
         ticker, model, horizon = self.state.selection
-        self.price_legend.clear()
-        if self.price_curve.xData is not None and len(self.price_curve.xData):
-            self.price_legend.addItem(self.price_curve, "Close")
-        for h, curve in sorted(self.prediction_curves.items()):
-            if curve.isVisible() and curve.xData is not None and len(curve.xData):
-                self.price_legend.addItem(curve, f"Predicted, {h}-bar")
-        for item, name in self.forecast_fan.legend_items():
-            self.price_legend.addItem(item, name)
+        price = [(self.price_curve, "Close")] if self.price_curve.xData is not None and len(self.price_curve.xData) \
+            else []
+        price += [(curve, f"Predicted, {h}-bar") for h, curve in sorted(self.prediction_curves.items())
+                  if curve.isVisible() and curve.xData is not None and len(curve.xData)]
+        price += self.forecast_fan.legend_items()
         if self._trades_shown:
-            for item, name in ((self.long_markers, "Long entry"), (self.short_markers, "Short entry"),
-                               (self.exit_markers, "Exit")):
-                if item.xData is not None and len(item.xData):
-                    self.price_legend.addItem(item, name)
-        self.equity_legend.clear()
+            price += [(item, name) for item, name in ((self.long_markers, "Long entry"),
+                                                      (self.short_markers, "Short entry"), (self.exit_markers, "Exit"))
+                      if item.xData is not None and len(item.xData)]
         shown = sorted((key for key in self._traces if key[0] == ticker and key[2] == horizon
                         and key[1] != BUY_AND_HOLD),
                        key=lambda k: (k[1] != model, self.state.model_index(k[1])))
-        for key in shown:
-            self.equity_legend.addItem(self._traces[key].equity, SHORT_NAMES.get(key[1], key[1]))
+        equity = [(self._traces[key].equity, SHORT_NAMES.get(key[1], key[1])) for key in shown]
         hold = self._traces.get((ticker, BUY_AND_HOLD, horizon))
         selected = self._traces.get((ticker, model, horizon))
         if hold is not None:
-            self.equity_legend.addItem(hold.equity, "Buy & Hold")
+            equity.append((hold.equity, "Buy & Hold"))
         elif selected is not None:
-            self.equity_legend.addItem(selected.benchmark, "Buy & Hold")
-        self._fit_legends()
+            equity.append((selected.benchmark, "Buy & Hold"))
+        changed = False
+        for legend, entries in ((self.price_legend, price), (self.equity_legend, equity)):
+            if [(sample.item, label.text) for sample, label in legend.items] != entries:
+                legend.clear()
+                for item, name in entries:
+                    legend.addItem(item, name)
+                changed = True
+        if changed:
+            self._fit_legends()
 
     @Slot()
     def _fit_legends(self, *args) -> None:

@@ -116,6 +116,7 @@ def test_a_backtest_forecasts_and_compare_forecasts_again_from_the_stored_run(wi
     made = outcome.forecast.table
     assert outcome.run_id == 1 and set(made["model"]) == {"linear", LINEAR_BASELINE}
     view = window.backtest_view
+    qtbot.waitUntil(lambda: view.state.forecast is not None)  # drawn a turn after the result
     assert view.side.currentWidget() is view.forecast and view.charts.forecast_fan.shown
     shown = made[made["model"] == view.selection()[1]].sort_values("horizon")
     assert np.allclose(view.charts.forecast_fan.points.yData, shown["predicted_price"])
