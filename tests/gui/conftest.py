@@ -134,3 +134,78 @@ def import_mine(qtbot, tmp_path):
         return path
 
     return run
+
+
+# --- a real tiny walk-forward backtest, and the views it is drawn in ------------------------------------------
+def _tiny_config(seed: int = 0):
+    """GRU + MLP, 3 epochs, 6 folds, horizons 1 and 5 on SP500 from 2014: seconds on a CPU."""
+    from engine.fit_config import TrainConfig, WalkForwardConfig
+    from engine.runs import DataConfig, RunConfig
+    from engine.trading import TradingConfig
+    from engine.windows import WindowConfig
+    from models import model_config_for
+
+    return RunConfig(
+        data=DataConfig(start="2014-01-01"),
+        windows=WindowConfig(window=10, horizons=(1, 5)),
+        models=(model_config_for("gru", hidden_size=8, num_layers=1), model_config_for("mlp", hidden_layers=(16,))),
+        training=TrainConfig(epochs=3, device="cpu", seed=seed),
+        walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
+        trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
+    )
+
+
+class TinyBacktest:
+    """A backtest of `config` run in memory: its bars, the events it reported and its result."""
+
+    def __init__(self, config):
+        from engine.pipeline import load_data, run_backtest
+
+        self.config = config
+        self.bars = load_data(self.config.data).bars
+        self.events: list = []
+        self.run = run_backtest(self.config, self.bars, on_event=self.events.append)
+        self.result = self.run.result
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    """tiny_config(seed) is the tiny backtest's RunConfig."""
+    return _tiny_config
+
+
+@pytest.fixture(scope="session")
+def walk():
+    """walk(config) runs a TinyBacktest of config."""
+    return TinyBacktest
+
+
+@pytest.fixture(scope="module")
+def backtest() -> TinyBacktest:
+    return TinyBacktest(_tiny_config(0))
+
+
+@pytest.fixture(scope="module")
+def backtest_seed_1() -> TinyBacktest:
+    return TinyBacktest(_tiny_config(1))
+
+
+def _shown(qtbot, view):
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    return view
+
+
+@pytest.fixture
+def backtest_view(qtbot):
+    from gui.views.backtest_view import BacktestView
+
+    return _shown(qtbot, BacktestView())
+
+
+@pytest.fixture
+def compare_view(qtbot):
+    from gui.views.compare_view import CompareView
+
+    return _shown(qtbot, CompareView())

@@ -16,59 +16,18 @@ import pytest
 from gui.theme import LIGHT
 
 
-def _models():
-    """GRU and MLP as a stored version-2 run names them, which every run-config version reads."""
-    from engine.runs import RunConfig
-
-    stored = {"version": 2, "data": {}, "windows": {}, "training": {}, "walk_forward": {}, "trading": {},
-              "models": [{"arch": "gru", "hidden_size": 8, "num_layers": 1}, {"arch": "mlp", "hidden_layers": [16]}]}
-    return RunConfig.from_dict(stored).models
-
-
-def _config(seed: int):
-    from engine.fit_config import TrainConfig, WalkForwardConfig
-    from engine.runs import DataConfig, RunConfig
-    from engine.trading import TradingConfig
-    from engine.windows import WindowConfig
-
-    return RunConfig(
-        data=DataConfig(start="2014-01-01"),
-        windows=WindowConfig(window=10, horizons=(1, 5)),
-        models=_models(),
-        training=TrainConfig(epochs=3, device="cpu", seed=seed),
-        walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
-        trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
-    )
-
-
-class Backtest:
-    def __init__(self, config):
-        from engine.pipeline import load_data, run_backtest
-
-        self.config = config
-        self.bars = load_data(self.config.data).bars
-        self.events: list = []
-        self.run = run_backtest(self.config, self.bars, on_event=self.events.append)
-        self.result = self.run.result
-
-
 @pytest.fixture(scope="module")
-def backtest() -> Backtest:
-    return Backtest(_config(0))
-
-
-@pytest.fixture(scope="module")
-def two_series(tmp_path_factory) -> Backtest:
+def two_series(tmp_path_factory, tiny_config, walk):
     """MLP on SP500 from 2010 and on RECENT, a CSV of its 2015–2018 bars: two series of different spans."""
     sp500 = pd.read_csv(Path(__file__).resolve().parents[2] / "resources" / "data" / "SP500.csv")
     csv = tmp_path_factory.mktemp("csv") / "recent.csv"
     sp500[pd.to_datetime(sp500["Date"]) >= "2015-01-01"].to_csv(csv, index=False)
-    config = _config(0)
-    return Backtest(replace(config, data=replace(config.data, start="2010-01-01", csv_files=(str(csv),)),
-                            windows=replace(config.windows, horizons=(1,)), models=config.models[1:]))
+    config = tiny_config(0)
+    return walk(replace(config, data=replace(config.data, start="2010-01-01", csv_files=(str(csv),)),
+                        windows=replace(config.windows, horizons=(1,)), models=config.models[1:]))
 
 
-def _replay(view, bt: Backtest, *, upto: int | None = None) -> None:
+def _replay(view, bt, *, upto: int | None = None) -> None:
     from engine.backtest import FoldDone
     from engine.pipeline import EquityProgress
 
@@ -78,19 +37,6 @@ def _replay(view, bt: Backtest, *, upto: int | None = None) -> None:
             view.show_fold(event)
         elif isinstance(event, EquityProgress):
             view.show_progress(event)
-
-
-@pytest.fixture
-def backtest_view(qtbot):
-    from gui.views.backtest_view import BacktestView
-
-    view = BacktestView()
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    view.show()
-    return view
-
-
 
 
 # --- the tab ---------------------------------------------------------------------------------------

@@ -8,71 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-import pytest
 
 from gui.views.compare_view import COLUMNS
 
 MODEL = COLUMNS.index("Model")
-
-
-def _config(seed: int):
-    from engine.fit_config import TrainConfig, WalkForwardConfig
-    from engine.runs import DataConfig, RunConfig
-    from engine.trading import TradingConfig
-    from engine.windows import WindowConfig
-    from models import model_config_for
-
-    return RunConfig(
-        data=DataConfig(start="2014-01-01"),
-        windows=WindowConfig(window=10, horizons=(1, 5)),
-        models=(model_config_for("gru", hidden_size=8, num_layers=1), model_config_for("mlp", hidden_layers=(16,))),
-        training=TrainConfig(epochs=3, device="cpu", seed=seed),
-        walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
-        trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
-    )
-
-
-class Backtest:
-    def __init__(self, config):
-        from engine.pipeline import load_data, run_backtest
-
-        self.config = config
-        self.bars = load_data(self.config.data).bars
-        self.events: list = []
-        self.run = run_backtest(self.config, self.bars, on_event=self.events.append)
-        self.result = self.run.result
-
-
-@pytest.fixture(scope="module")
-def backtest() -> Backtest:
-    return Backtest(_config(0))
-
-
-@pytest.fixture(scope="module")
-def backtest_seed_1() -> Backtest:
-    return Backtest(_config(1))
-
-
-@pytest.fixture
-def backtest_view(qtbot):
-    from gui.views.backtest_view import BacktestView
-
-    view = BacktestView()
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    view.show()
-    return view
-
-
-@pytest.fixture
-def compare_view(qtbot):
-    from gui.views.compare_view import CompareView
-
-    view = CompareView()
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    view.show()
-    return view
 
 
 def test_a_run_cancelled_before_its_first_fold(backtest_view, compare_view, backtest):
@@ -97,7 +36,7 @@ def _table_rows(view) -> list[str]:
     return [table.item(r, 0).text() for r in range(table.rowCount())]
 
 
-def _store_as_before_the_skill_tests(store, path, bt: Backtest) -> int:
+def _store_as_before_the_skill_tests(store, path, bt) -> int:
     """Store a run as versions before the significance tests did: no skill columns and no run_stats table."""
     import sqlite3
 

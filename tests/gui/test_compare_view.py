@@ -21,54 +21,6 @@ from gui.views.leaderboard_model import SORT_ROLE
 MODEL = COLUMNS.index("Model")
 
 
-def _config(seed: int):
-    from engine.fit_config import TrainConfig, WalkForwardConfig
-    from engine.runs import DataConfig, RunConfig
-    from engine.trading import TradingConfig
-    from engine.windows import WindowConfig
-    from models import model_config_for
-
-    return RunConfig(
-        data=DataConfig(start="2014-01-01"),
-        windows=WindowConfig(window=10, horizons=(1, 5)),
-        models=(model_config_for("gru", hidden_size=8, num_layers=1), model_config_for("mlp", hidden_layers=(16,))),
-        training=TrainConfig(epochs=3, device="cpu", seed=seed),
-        walk_forward=WalkForwardConfig(initial_train=500, retrain_every=126, warm_epochs=2),
-        trading=TradingConfig(bootstrap_repetitions=100),  # the skill intervals and SPA, quickly
-    )
-
-
-class Backtest:
-    def __init__(self, config):
-        from engine.pipeline import load_data, run_backtest
-
-        self.config = config
-        self.bars = load_data(self.config.data).bars
-        self.run = run_backtest(self.config, self.bars)
-        self.result = self.run.result
-
-
-@pytest.fixture(scope="module")
-def backtest() -> Backtest:
-    return Backtest(_config(0))
-
-
-@pytest.fixture(scope="module")
-def backtest_seed_1() -> Backtest:
-    return Backtest(_config(1))
-
-
-@pytest.fixture
-def compare_view(qtbot):
-    from gui.views.compare_view import CompareView
-
-    view = CompareView()
-    qtbot.addWidget(view)
-    view.resize(1300, 850)
-    view.show()
-    return view
-
-
 def _verdict(result, ticker: str, model: str, horizon: int) -> dict:
     return next(v for v in result.verdicts if (v["ticker"], v["model"], v["horizon"]) == (ticker, model, horizon))
 

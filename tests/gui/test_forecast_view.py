@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from engine.baseline import LINEAR_BASELINE
 from engine.errors import WorkbenchError
@@ -15,7 +14,6 @@ from engine.forecast import FORECAST_COLUMNS, Forecast
 from engine.runs import RunConfig
 from gui.backtest_state import BacktestState
 from gui.timestamps import seconds
-from gui.views.backtest_view import BacktestView
 from models.catalog import model_config_for
 
 RUN_TIMEOUT_MS = 180_000
@@ -62,16 +60,8 @@ def test_the_state_gives_the_shown_models_forecast_its_baselines_beside_and_reac
     assert state.shown_forecast().empty
 
 
-@pytest.fixture
-def view(qtbot):
-    view = BacktestView()
-    qtbot.addWidget(view)
-    view.resize(1300, 800)
-    view.show()
-    return view
-
-
-def test_the_fan_and_table_show_the_engines_numbers_and_a_direction_forecast_shows_a_probability(view):
+def test_the_fan_and_table_show_the_engines_numbers_and_a_direction_forecast_shows_a_probability(backtest_view):
+    view = backtest_view
     view.start_run(_config())
     closes = pd.DataFrame({"close": [90.0, 95.0]}, index=pd.to_datetime(["2018-12-28", "2018-12-31"]))
     view.set_bars({"SP500": closes})
