@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.runs.sigChanged.connect(self._update_status)
         self.compare_view.sigRerunRequested.connect(self.backtest)
         self.compare_view.sigForecastRequested.connect(
-            lambda run_id: self.controller.forecast_stored(run_id, self.store_path))
+            lambda run_id, refit: self.controller.forecast_stored(run_id, self.store_path, refit=refit))
         self.compare_view.sigExportRequested.connect(
             lambda label, result: self.files.export_backtest_csv(result=result, label=label))
         self.compare_view.sigOpenRequested.connect(self.controller.open_backtest)

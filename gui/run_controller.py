@@ -266,13 +266,13 @@ class RunController(QObject):
             newest = contents.runs[-1]  # load_all reads oldest first
             self.open_backtest(f"run #{newest.id}", newest.config, newest.result, switch_tab=False)
 
-    def forecast_stored(self, run_id: int, store_path: Path | None) -> None:
-        """Forecast with stored run `run_id`'s final models on its series loaded afresh (on the worker), then show
-        the run with its forecast on the Backtest tab."""
+    def forecast_stored(self, run_id: int, store_path: Path | None, *, refit: bool = False) -> None:
+        """Forecast with stored run `run_id`'s final models (refitted on every bar first if `refit`) on its series
+        loaded afresh, on the worker; then show the run with its forecast on the Backtest tab."""
         from gui.tasks import forecast_stored_run
 
-        self.activity.setText(f"Forecasting with run #{run_id}…")
-        self._start_job(partial(forecast_stored_run, run_id, None if store_path is None else str(store_path)),
+        self.activity.setText(f"{'Refitting and forecasting' if refit else 'Forecasting'} with run #{run_id}…")
+        self._start_job(partial(forecast_stored_run, run_id, None if store_path is None else str(store_path), refit),
                         "forecast", self._show_stored_forecast,
                         lambda failure: self._show_failure(f"Run #{run_id} could not forecast", failure))
 

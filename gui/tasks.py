@@ -201,14 +201,16 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
                            forecast=forecast, no_forecast=no_forecast)
 
 
-def forecast_stored_run(run_id: int, store_path: str | None, emit: Emit, should_stop: ShouldStop) -> ForecastOutcome:
-    """Stored run `run_id`'s forecast after the latest bar: its final models applied to its series loaded afresh."""
+def forecast_stored_run(run_id: int, store_path: str | None, refit: bool, emit: Emit, should_stop: ShouldStop
+                        ) -> ForecastOutcome:
+    """Stored run `run_id`'s forecast after the latest bar: its final models (refitted on every bar first if `refit`)
+    applied to its series loaded afresh."""
     from engine.forecast import forecast_run, load_stored_basis
 
     emit(Stage(f"Loading run #{run_id} and its series"))
     basis = load_stored_basis(run_id, store_path=None if store_path is None else Path(store_path))
-    emit(Stage(f"Forecasting with run #{run_id}"))
-    forecast = forecast_run(basis.config, basis.loaded, basis.result, basis.models)
+    emit(Stage(f"{'Refitting on every bar, then forecasting' if refit else 'Forecasting'} with run #{run_id}"))
+    forecast = forecast_run(basis.config, basis.loaded, basis.result, basis.models, refit=refit)
     return ForecastOutcome(run_id, basis.config, basis.result, basis.loaded.bars, forecast, basis.notices)
 
 

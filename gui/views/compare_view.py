@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -56,7 +57,7 @@ class CompareView(QWidget):
 
     title = "Compare"
     sigRerunRequested = Signal(object)  # the RunConfig to run again
-    sigForecastRequested = Signal(int)  # the stored run's id: forecast the bars after the latest one with it
+    sigForecastRequested = Signal(int, bool)  # the stored run's id, refit first: forecast the bars after the latest one
     sigExportRequested = Signal(str, object)  # run label, BacktestResult: write engine.results.export_csv
     # run label, RunConfig, BacktestResult, the row's (ticker, model, horizon): show it in the Backtest tab
     sigOpenRequested = Signal(str, object, object, object)
@@ -171,9 +172,13 @@ class CompareView(QWidget):
         self.rerun_button = self._button("Re-run", "Run this configuration again (queued like Train)", self._rerun)
         self.export_button = self._button("Export CSV…", "Write its predictions, metrics, equity, trades and folds "
                                           "as CSV files", self._export)
-        self.forecast_button = self._button(
-            "Forecast", "Forecast the bars after the latest one with this run's final models, on its series loaded "
-            "afresh, with intervals and the run's track record (stored runs only)", self._forecast)
+        self.forecast_button = QPushButton("Forecast")
+        self.forecast_button.setToolTip("Forecast the bars after the latest one with this run's models, on its series "
+                                        "loaded afresh, with intervals and the run's track record (stored runs only)")
+        menu = QMenu(self.forecast_button)
+        menu.addAction("With the run's final models", lambda: self._forecast(refit=False))
+        menu.addAction("Refit on every bar up to the latest, then forecast", lambda: self._forecast(refit=True))
+        self.forecast_button.setMenu(menu)
         self.delete_button = self._button("Delete…", "Delete this run (asks first)", self.delete_current)
         buttons = QHBoxLayout()
         buttons.addWidget(self.rerun_button)
@@ -442,11 +447,10 @@ class CompareView(QWidget):
         if run is not None:
             self.sigRerunRequested.emit(run.config)
 
-    @Slot()
-    def _forecast(self) -> None:
+    def _forecast(self, *, refit: bool) -> None:
         run = self.board.get(self.current_run())
         if run is not None and run.store_id is not None:
-            self.sigForecastRequested.emit(run.store_id)
+            self.sigForecastRequested.emit(run.store_id, refit)
 
     @Slot()
     def _export(self) -> None:

@@ -115,18 +115,26 @@ def test_a_backtest_forecasts_and_compare_forecasts_again_from_the_stored_run(wi
     qtbot.waitUntil(lambda: compare.run_keys == ["#1"])
     compare.set_current_run("#1")
     assert compare.forecast_button.isEnabled()
+    final_models, refit_first = compare.forecast_button.menu().actions()
     view.show_forecast(None)
-    compare.forecast_button.click()
+    final_models.trigger()
     qtbot.waitUntil(lambda: view.state.forecast is not None, timeout=RUN_TIMEOUT_MS)
     assert window.tabs.currentWidget() is view
     again = view.state.forecast.table
     pd.testing.assert_frame_equal(again, made)  # the stored final models give the run's own forecast
 
+    refit_first.trigger()  # each model fitted once more, on every bar up to the last: other weights, same dates
+    qtbot.waitUntil(lambda: view.state.forecast.table is not again, timeout=RUN_TIMEOUT_MS)
+    refitted = view.state.forecast.table
+    assert (refitted["target_date"] == made["target_date"]).all()
+    assert not np.allclose(refitted["predicted"], made["predicted"])
+    again = refitted
+
     # A damaged saved model: a dialog says so, and the forecast on show stays.
     with sqlite3.connect(_store_file(tmp_path)) as connection:
         connection.execute("UPDATE models SET state = substr(state, 1, 200) WHERE model = 'linear'")
     connection.close()
-    compare.forecast_button.click()
+    final_models.trigger()
     qtbot.waitUntil(lambda: any("could not forecast" in title for _, title, _ in dialogs.of("critical")
                                 + dialogs.of("warning")), timeout=RUN_TIMEOUT_MS)
     text = next(text for _, title, text in dialogs.of("critical") + dialogs.of("warning")
