@@ -111,7 +111,7 @@ def _search(args: argparse.Namespace) -> int:
     """Search the space on the bars before the hold-out cut, then walk the best configurations over it."""
     from datetime import datetime
 
-    from engine.experiments.study import Experiment
+    from engine.experiments.experiment import Experiment
     from engine.pipeline import load_data
 
     if args.words:
@@ -506,7 +506,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
     from engine.experiments.objective import OBJECTIVES
-    from engine.experiments.study import PRUNERS, SAMPLERS, Experiment
+    from engine.experiments.experiment import PRUNERS, SAMPLERS, Experiment
 
     defaults = Experiment.__dataclass_fields__
     group = parser.add_argument_group("search")

@@ -61,6 +61,10 @@ class Executor(Protocol):
 
     def submit(self, key: int, fn: Job, payload: Any) -> None: ...
 
+    def share(self, shared: Any) -> None:
+        """Replace the shared data of the jobs submitted from now on, and forget an earlier cancel (the workers
+        stay up, so a caller can keep one executor warm for several searches)."""
+
     def poll(self, timeout_s: float) -> list[ExecutorEvent]:
         """What happened since the last poll, waiting up to timeout_s for the first event."""
 
@@ -85,7 +89,8 @@ def failure_message(error: BaseException) -> Failed:
 
 
 class LocalExecutor:
-    """`workers` spawned processes, one torch thread each; `shared` is pickled to a file once, read once by each.
+    """`workers` spawned processes, one torch thread each; `shared` is pickled to a file once, read once by each
+    (and again after share()).
 
     A worker that dies mid-job (killed, out of memory) fails that job and is replaced; the others go on.
     """
@@ -95,19 +100,17 @@ class LocalExecutor:
         if self.workers < 1:
             raise WorkbenchError(f"--workers must be 1 or more, got {self.workers}.")
         self._context = multiprocessing.get_context("spawn")
-        self._folder = Path(tempfile.mkdtemp(prefix="workbench-shared-"))
-        self._shared = self._folder / "shared.pickle"
-        with open(self._shared, "wb") as file:
-            pickle.dump(shared, file, protocol=pickle.HIGHEST_PROTOCOL)
         self._results = self._context.Queue()
         self._cancel = self._context.Event()
+        self._folder = Path(tempfile.mkdtemp(prefix="workbench-shared-"))
+        self._shared = self._folder / "shared-0.pickle"
+        self.share(shared)
         self._slots = [self._start() for _ in range(self.workers)]
 
     def _start(self) -> _Slot:
         tasks = self._context.Queue()
         stop = self._context.Value("q", -1, lock=False)
-        process = self._context.Process(target=_work, args=(str(self._shared), tasks, self._results, stop,
-                                                            self._cancel), daemon=True)
+        process = self._context.Process(target=_work, args=(tasks, self._results, stop, self._cancel), daemon=True)
         process.start()
         return _Slot(process, tasks, stop)
 
@@ -117,7 +120,13 @@ class LocalExecutor:
     def submit(self, key: int, fn: Job, payload: Any) -> None:
         slot = next(slot for slot in self._slots if slot.key is None)
         slot.key = key
-        slot.tasks.put((key, fn, payload))
+        slot.tasks.put((key, fn, payload, str(self._shared)))
+
+    def share(self, shared: Any) -> None:
+        self._shared = self._folder / f"shared-{int(self._shared.stem.split('-')[1]) + 1}.pickle"
+        with open(self._shared, "wb") as file:
+            pickle.dump(shared, file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._cancel.clear()
 
     def stop(self, key: int) -> None:
         for slot in self._slots:
@@ -198,21 +207,24 @@ def _event(message: tuple) -> ExecutorEvent:
     return Failed(key, *body)
 
 
-def _work(shared_path: str, tasks, results, stop, cancel) -> None:
-    """A worker process: one torch thread, the shared data read on the first job, then jobs until None."""
+def _work(tasks, results, stop, cancel) -> None:
+    """A worker process: one torch thread; jobs until None, the shared data read when a job names a new file.
+    It ends by itself once the driver has gone (killed), at its next check."""
     import torch
 
     torch.set_num_threads(1)
-    shared = None
-    while (task := tasks.get()) is not None:
-        key, fn, payload = task
+    parent = multiprocessing.parent_process()
+    shared, shared_path = None, None
+    while (task := _next_task(tasks, parent)) is not None:
+        key, fn, payload, path = task
         stop.value = -1
         context = JobContext(emit=lambda item, key=key: results.put(("emit", key, pickle.dumps(item))),
-                             should_stop=lambda key=key: cancel.is_set() or stop.value == key)
+                             should_stop=lambda key=key: (cancel.is_set() or stop.value == key
+                                                          or not parent.is_alive()))
         try:
-            if shared is None:
-                with open(shared_path, "rb") as file:
-                    shared = pickle.load(file)
+            if path != shared_path:
+                with open(path, "rb") as file:
+                    shared, shared_path = pickle.load(file), path
             results.put(("done", key, pickle.dumps(fn(shared, payload, context))))
         except Exception as error:  # a job's failure is reported, never the end of the worker
             failed = failure_message(error)
@@ -265,3 +277,12 @@ def run_jobs(executor: Executor, fn: Job, payloads: dict[int, Any], *,
                 outcomes[event.key] = event
                 running.discard(event.key)
     return outcomes
+
+
+def _next_task(tasks, parent) -> tuple | None:
+    while True:
+        try:
+            return tasks.get(timeout=1.0)
+        except queue.Empty:
+            if not parent.is_alive():
+                return None

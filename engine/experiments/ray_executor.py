@@ -80,6 +80,10 @@ class RayExecutor:
     def submit(self, key: int, fn: Job, payload: Any) -> None:
         self._running[self._task.remote(fn, self._shared, payload, key, self._mailbox)] = key
 
+    def share(self, shared: Any) -> None:
+        self._shared = self._ray.put(shared)
+        self._ray.get(self._mailbox.clear.remote())
+
     def stop(self, key: int) -> None:
         self._mailbox.stop.remote(key)
 
@@ -135,6 +139,9 @@ class _Mailbox:
 
     def stop_all(self) -> None:
         self._all = True
+
+    def clear(self) -> None:
+        self._stopped, self._all = set(), False
 
     def stopped(self, key: int) -> bool:
         return self._all or key in self._stopped

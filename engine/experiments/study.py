@@ -13,97 +13,26 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import optuna
 import pandas as pd
+from optuna.trial import TrialState
 
 from engine.errors import WorkbenchError
 from engine.experiments.executors import Emitted, Execution, Executor, Failed, Finished, default_workers, run_jobs
-from engine.experiments.holdout import (HoldoutJob, check_holdout_share, holdout_cut, overfit_warning, run_holdout,
-                                        search_bars)
-from engine.experiments.objective import Objective, objective_for
-from engine.experiments.space import SearchSpace, apply, parse_space
+from engine.experiments.experiment import Experiment
+from engine.experiments.holdout import HoldoutJob, holdout_cut, overfit_warning, run_holdout, search_bars
+from engine.experiments.objective import Objective
 from engine.experiments.trial import RunningObjective, SharedBars, TrialJob, TrialResult, run_trial
 from engine.runs import RunConfig
 from engine.sharpe_stats import deflated_sharpe_ratio
 
-EXPERIMENT_VERSION = 1
-SAMPLERS = ("tpe", "random", "grid")
-PRUNERS = ("median", "halving", "none")
-TRIAL_COLUMNS = ("number", "state", "value", "duration_s", "started")  # the parameters go after state
 _COUNTED = ("COMPLETE", "PRUNED", "FAIL")  # states that use up the trial budget (an interrupted FAIL does not)
 _INTERRUPTED = "interrupted: the search stopped before this trial finished (it is retried on resume)"
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """What to search: the base run, the space, the objective, the budget, seeds per trial and the hold-out."""
-
-    base: RunConfig
-    space: str = ""  # --space text (engine.experiments.space)
-    archs: tuple[str, ...] = ()  # two or more make the architecture a dimension
-    objective: str = "sharpe"
-    objective_horizon: int | None = None
-    trials: int | None = 20
-    timeout_min: float | None = None  # wall-time budget; trials running at the deadline finish
-    seeds_per_trial: int = 1
-    holdout: float = 0.2  # share of the most recent dates no trial sees
-    top_k: int = 3  # configurations walked over the hold-out
-    sampler: str = "tpe"
-    pruner: str = "median"
-    seed: int = 0  # the sampler's seed; the training seed is base.training.seed
-    keep_tables: bool = False  # store each trial's predictions, equity and trades too
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "archs", tuple(self.archs))
-        if self.trials is None and self.timeout_min is None:
-            raise WorkbenchError("A search needs a budget: give --trials, --timeout (minutes) or both.")
-        checks = [(self.trials is None or self.trials >= 1, f"--trials must be 1 or more, got {self.trials}."),
-                  (self.timeout_min is None or self.timeout_min > 0, f"--timeout must be above 0 minutes, got "
-                                                                     f"{self.timeout_min}."),
-                  (self.seeds_per_trial >= 1, f"--seeds-per-trial must be 1 or more, got {self.seeds_per_trial}."),
-                  (self.top_k >= 1, f"--top-k must be 1 or more, got {self.top_k}."),
-                  (self.sampler in SAMPLERS, f"Unknown sampler {self.sampler!r}: choose {', '.join(SAMPLERS)}."),
-                  (self.pruner in PRUNERS, f"Unknown pruner {self.pruner!r}: choose {', '.join(PRUNERS)}.")]
-        for ok, message in checks:
-            if not ok:
-                raise WorkbenchError(message)
-        check_holdout_share(self.holdout)
-        space = self.search_space
-        space.check(self.base)
-        if self.sampler == "grid":
-            space.grid()  # a continuous range without :step is refused here
-        if "horizon" not in space.names:
-            self.objective_of.horizon_of(self.base.windows.horizons)
-
-    @property
-    def search_space(self) -> SearchSpace:
-        return parse_space(self.space, self.archs)
-
-    @property
-    def objective_of(self) -> Objective:
-        return objective_for(self.objective, self.objective_horizon)
-
-    def config_of(self, params: Mapping) -> RunConfig:
-        """The run configuration of a trial with these parameters."""
-        return apply(self.base, params)
-
-    def to_dict(self) -> dict:
-        return {"version": EXPERIMENT_VERSION, "base": self.base.to_dict(), "space": self.space,
-                "archs": list(self.archs), "objective": self.objective, "objective_horizon": self.objective_horizon,
-                "trials": self.trials, "timeout_min": self.timeout_min, "seeds_per_trial": self.seeds_per_trial,
-                "holdout": self.holdout, "top_k": self.top_k, "sampler": self.sampler, "pruner": self.pruner,
-                "seed": self.seed, "keep_tables": self.keep_tables}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> Experiment:
-        data = dict(data)
-        if data.pop("version", None) != EXPERIMENT_VERSION:
-            raise WorkbenchError("This study was created by another version of the workbench: start a new search.")
-        return cls(base=RunConfig.from_dict(data.pop("base")), **data)
 
 
 # Events, for the CLI's progress lines and the GUI's Search tab.
@@ -191,8 +120,6 @@ def default_storage() -> str:
 
 def open_storage(url: str, *, timeout_s: float = 10.0):
     """Optuna's RDB storage at a SQLAlchemy URL; a locked, unreadable or unreachable one is a WorkbenchError."""
-    import optuna
-
     kwargs = {"connect_args": {"timeout": timeout_s}} if url.startswith("sqlite") else {}
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -214,8 +141,6 @@ def storage_error(url: str, error: BaseException) -> WorkbenchError:
 
 def stored_experiment(name: str, storage: str | None = None) -> tuple[Experiment, dict]:
     """The experiment of a stored study and its user attributes (e.g. "out"), for `search resume`."""
-    import optuna
-
     url = storage or default_storage()
     try:
         study = optuna.load_study(study_name=name, storage=open_storage(url))
@@ -236,7 +161,7 @@ class SearchDriver:
                  storage: str | None = None, execution: Execution = Execution(), resume: bool = False,
                  store_trials: bool = True, store_path: Path | None = None,
                  on_event: Callable[[SearchEvent], None] | None = None, storage_timeout_s: float = 10.0,
-                 user_attrs: Mapping | None = None):
+                 user_attrs: Mapping | None = None, executor: Executor | None = None):
         self.experiment = experiment
         self.name = name
         self.storage = storage or default_storage()
@@ -249,6 +174,7 @@ class SearchDriver:
         self._storage_timeout_s = storage_timeout_s
         self._user_attrs = dict(user_attrs or {})
         self._cancelled = False
+        self._pool = executor  # a warm executor lent by the caller (kept open), else one opened per run
         self._executor: Executor | None = None
         self._study = None
 
@@ -280,26 +206,35 @@ class SearchDriver:
             to_run = self._to_run(study)
             self._emit(SearchStarted(self.name, self.storage, cut, to_run, kept, retried,
                                      self._execution.workers or default_workers()))
-            if not self._cancelled and (to_run is None or to_run > 0):
-                with closing(self._execution.open(shared)) as executor:
-                    self._executor = executor
+            with self._opened(shared) as executor:
+                self._executor = executor
+                if not self._cancelled and (to_run is None or to_run > 0):
                     _Scheduler(self, study, executor, shared, to_run).run()
-                    self._executor = None
-            trials = self.trials_frame()
+                trials = self.trials_frame()
+                if self._cancelled:
+                    return SearchOutcome(self.name, self.storage, objective, cut, trials, pd.DataFrame(), None,
+                                         pd.DataFrame(), (), cancelled=True)
+                executor.share(SharedBars(self._bars, data_fingerprint(self._bars)))  # every trial is told by now
+                holdout, warnings = self._holdout(study, objective, cut, executor)
         except WorkbenchError:
             raise
         except Exception as error:
             if type(error).__module__.startswith("sqlalchemy"):
                 raise storage_error(self.storage, error) from None
             raise
-        if self._cancelled:
-            return SearchOutcome(self.name, self.storage, objective, cut, trials, pd.DataFrame(), None,
-                                 pd.DataFrame(), (), cancelled=True)
-        holdout, warnings = self._holdout(study, objective, cut)
+        finally:
+            self._executor = None
         best = self._ranked(study)[:1]
         return SearchOutcome(self.name, self.storage, objective, cut, trials, holdout,
                              experiment.config_of(best[0].params) if best else None, _deflated(study, best),
                              tuple(warnings), cancelled=self._cancelled)
+
+    def _opened(self, shared: SharedBars):
+        """The executor of this run holding `shared`: the lent one (left open) or a new one (closed after)."""
+        if self._pool is None:
+            return closing(self._execution.open(shared))
+        self._pool.share(shared)
+        return nullcontext(self._pool)
 
     def trials_frame(self) -> pd.DataFrame:
         """One row per trial: number, state, one column per parameter, value, duration_s, started, message."""
@@ -319,8 +254,6 @@ class SearchDriver:
         return pd.DataFrame(rows, columns=["number", "state", *names, "value", "duration_s", "started", "message"])
 
     def _open_study(self, objective: Objective):
-        import optuna
-
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         storage = open_storage(self.storage, timeout_s=self._storage_timeout_s)
         existing = {summary.study_name for summary in optuna.get_all_study_summaries(storage)}
@@ -341,29 +274,28 @@ class SearchDriver:
         return study
 
     def _sampler(self, seed: int):
-        from optuna import samplers
-
+        samplers = optuna.samplers
         if self.experiment.sampler == "grid":
-            return samplers.GridSampler(self.experiment.search_space.grid(), seed=seed)
+            return _GridSampler(self.experiment.search_space.grid(), seed=seed)
         return samplers.RandomSampler(seed=seed) if self.experiment.sampler == "random" else \
             samplers.TPESampler(seed=seed)
 
     def _pruner(self):
-        from optuna import pruners
-
+        pruners = optuna.pruners
         return {"median": lambda: pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
                 "halving": pruners.SuccessiveHalvingPruner, "none": pruners.NopPruner}[self.experiment.pruner]()
 
     def _retry_interrupted(self, study) -> tuple[int, int]:
         """Mark the trials an earlier session left running as failed, and queue every interrupted one again."""
         retried = 0
-        for trial in study.get_trials(deepcopy=False, states=(_state("RUNNING"),)):
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             _set(study, trial, "message", _INTERRUPTED)
             _set(study, trial, "interrupted", True)
-            study.tell(trial.number, state=_state("FAIL"))
-        for trial in study.get_trials(deepcopy=False, states=(_state("FAIL"),)):
-            if trial.user_attrs.get("interrupted") and not trial.user_attrs.get("retried"):
-                _set(study, trial, "retried", True)
+            study.tell(trial.number, state=TrialState.FAIL)
+        trials = study.get_trials(deepcopy=False)
+        queued = {t.user_attrs.get("retry_of") for t in trials}
+        for trial in trials:
+            if trial.state == TrialState.FAIL and trial.user_attrs.get("interrupted") and trial.number not in queued:
                 study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
                 retried += 1
         return _counted(study), retried
@@ -376,25 +308,20 @@ class SearchDriver:
 
     def _ranked(self, study) -> list:
         objective = self.experiment.objective_of
-        complete = [t for t in study.get_trials(deepcopy=False, states=(_state("COMPLETE"),))
+        complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                     if t.value is not None and math.isfinite(t.value)]
         return sorted(complete, key=lambda t: -t.value if objective.direction == "maximize" else t.value)
 
-    def _holdout(self, study, objective: Objective, cut: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
+    def _holdout(self, study, objective: Objective, cut: pd.Timestamp,
+                 executor: Executor) -> tuple[pd.DataFrame, list[str]]:
         """Walk the top-k configurations over every bar once and score them from the cut on."""
-        from engine.store import data_fingerprint
-
         experiment = self.experiment
         best = self._ranked(study)[:experiment.top_k]
         if not best:
             return pd.DataFrame(), ["No trial completed, so there is no configuration to test on the hold-out."]
         jobs = {rank: HoldoutJob(rank, trial.number, experiment.config_of(trial.params), experiment.seeds_per_trial,
                                  objective, cut) for rank, trial in enumerate(best, start=1)}
-        execution = replace(self._execution, workers=min(self._execution.workers or len(jobs), len(jobs)))
-        with closing(execution.open(SharedBars(self._bars, data_fingerprint(self._bars)))) as executor:
-            self._executor = executor
-            outcomes = run_jobs(executor, run_holdout, jobs, should_stop=lambda: self._cancelled)
-            self._executor = None
+        outcomes = run_jobs(executor, run_holdout, jobs, should_stop=lambda: self._cancelled)
         rows, warnings = [], []
         for rank, trial in enumerate(best, start=1):
             outcome = outcomes.get(rank)
@@ -418,6 +345,7 @@ class _Scheduler:
         self.driver, self.study, self.executor, self.shared = driver, study, executor, shared
         self.to_run = to_run
         self.experiment = driver.experiment
+        self.workers = min(driver._execution.workers or executor.workers, executor.workers)  # trials at a time
         self.distributions = self.experiment.search_space.distributions()
         timeout = self.experiment.timeout_min
         self.started = time.monotonic()
@@ -446,7 +374,7 @@ class _Scheduler:
             self._tell_untold()
 
     def _may_ask(self) -> bool:
-        return (not self.driver.cancelled and len(self.order) < self.executor.workers
+        return (not self.driver.cancelled and len(self.order) < self.workers
                 and (self.to_run is None or self.asked < self.to_run)
                 and (self.deadline is None or time.monotonic() < self.deadline))
 
@@ -518,7 +446,7 @@ class _Scheduler:
             self.study.tell(trial, value)
             self._store(number, self.experiment.config_of(trial.params), result)
         else:
-            self.study.tell(trial, state=_state(state))
+            self.study.tell(trial, state=TrialState[state])
         self.told += 1
         self.driver._emit(TrialFinished(number, state, value, duration, message))
         self.driver._emit(self._progress())
@@ -552,14 +480,22 @@ class _Scheduler:
                                            "keeps every trial."))
 
 
+class _GridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid, without its study.stop() once every point is visited: that works only inside study.optimize,
+    and the driver stops after the grid's size in trials by itself."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass
+
+
 def _deflated(study, best: list) -> pd.DataFrame:
     """Per series: the best trial's per-period Sharpe and its Deflated Sharpe, N = the trials tried (complete and
     pruned), the spread of Sharpe ratios from the complete ones."""
     columns = ["ticker", "trial", "Sharpe (per period)", "trials", "expected max Sharpe", "DSR"]
     if not best:
         return pd.DataFrame(columns=columns)
-    tried = len(study.get_trials(deepcopy=False, states=(_state("COMPLETE"), _state("PRUNED"))))
-    complete = study.get_trials(deepcopy=False, states=(_state("COMPLETE"),))
+    tried = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     rows = []
     for ticker, returns in best[0].user_attrs.get("returns", {}).items():
         sharpes = [_per_period_sharpe(t.user_attrs.get("returns", {}).get(ticker, [])) for t in complete]
@@ -580,12 +516,6 @@ def _per_period_sharpe(returns) -> float:
 def _counted(study) -> int:
     return sum(1 for t in study.get_trials(deepcopy=False) if t.state.name in _COUNTED
                and not t.user_attrs.get("interrupted"))
-
-
-def _state(name: str):
-    from optuna.trial import TrialState
-
-    return TrialState[name]
 
 
 def _set(study, trial, key: str, value) -> None:
