@@ -459,7 +459,8 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store "
                           "(default %(default)s)")
     backtest.add_argument("--config", help="run the configuration in this JSON file (a best_config.json of "
-                          "'search', or a run.json) instead of the data, model and backtest options")
+                          "'search', or a run.json) instead of the data, model and backtest options (default: build it from the "
+                          "options)")
     backtest.add_argument("--workers", type=int, default=1, help="worker processes, each walking one (series, "
                           "model) at a time; the results equal one worker's (default %(default)s)")
     backtest.set_defaults(command=_backtest)
@@ -468,7 +469,7 @@ def _parser() -> argparse.ArgumentParser:
                                  "cut, then test the best on the hold-out; 'search resume NAME' continues a study. "
                                  "Writes trials.csv, holdout.csv and best_config.json")
     search.add_argument("words", nargs="*", metavar="resume NAME", help="continue the stored study NAME: its "
-                        "finished trials are kept, the interrupted ones run again")
+                        "finished trials are kept, the interrupted ones run again (default: start a new study)")
     _add_data_options(search)
     _add_model_options(search)
     _add_backtest_options(search)
@@ -511,7 +512,8 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     defaults = Experiment.__dataclass_fields__
     group = parser.add_argument_group("search")
     group.add_argument("--space", default="", help="the fields to vary, e.g. 'hidden_size=8..64:log,dropout=0..0.5,"
-                       "optimizer=adam|sgd,window=10..60:step=10'; repeated --arch adds the architecture")
+                       "optimizer=adam|sgd,window=10..60:step=10'; repeated --arch adds the architecture (default: "
+                       "none, the architectures only)")
     group.add_argument("--objective", default=defaults["objective"].default, help=f"the metric to optimise, in the "
                        f"direction the metric rules call better: {', '.join(sorted(OBJECTIVES))} (default "
                        "%(default)s)")

@@ -60,7 +60,7 @@ def _options(command: str) -> list[argparse.Action]:
     return [action for action in commands.choices[command]._actions if action.dest != "help"]
 
 
-@pytest.mark.parametrize("command", ["train", "backtest"])
+@pytest.mark.parametrize("command", ["train", "backtest", "search"])
 def test_every_option_says_what_it_does_and_its_default(command):
     for action in _options(command):
         assert action.help and "default" in action.help, f"{action.option_strings} needs a help text with its default"
