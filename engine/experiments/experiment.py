@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.errors import WorkbenchError
-from engine.experiments.holdout import check_holdout_share
 from engine.experiments.objective import Objective, objective_for
 from engine.experiments.space import SearchSpace, apply, parse_space
 from engine.runs import RunConfig
@@ -85,3 +84,9 @@ class Experiment:
         if data.pop("version", None) != EXPERIMENT_VERSION:
             raise WorkbenchError("This study was created by another version of the workbench: start a new search.")
         return cls(base=RunConfig.from_dict(data.pop("base")), **data)
+
+
+def check_holdout_share(share: float) -> None:
+    if not 0 < share < 1:
+        raise WorkbenchError(f"--holdout is the share of the most recent dates kept back, in (0, 1): got {share}; "
+                             "0.2 keeps the last 20 %.")

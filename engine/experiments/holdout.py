@@ -14,6 +14,7 @@ import pandas as pd
 
 from engine.errors import WorkbenchError
 from engine.experiments.executors import JobContext
+from engine.experiments.experiment import check_holdout_share
 from engine.experiments.objective import Objective
 from engine.experiments.trial import SharedBars, mean_finite, walk_seeds
 from engine.folds import fold_starts
@@ -24,12 +25,6 @@ OVERFIT_SHARE = 0.5  # a hold-out worse than the search score by more than half 
 # The hold-out metrics shown beside the two scores, averaged over the series and seeds.
 HOLDOUT_METRICS = ("Return [%]", "Sharpe Ratio", "Sharpe CI low", "DM p vs naive", "Max. Drawdown [%]", "Theil's U",
                    "MASE", "Directional Accuracy [%]", "# Trades")
-
-
-def check_holdout_share(share: float) -> None:
-    if not 0 < share < 1:
-        raise WorkbenchError(f"--holdout is the share of the most recent dates kept back, in (0, 1): got {share}; "
-                             "0.2 keeps the last 20 %.")
 
 
 def holdout_cut(bars_by_ticker: Mapping[str, pd.DataFrame], share: float) -> pd.Timestamp:
