@@ -88,3 +88,8 @@ def test_a_study_name_in_use_is_refused_and_resume_needs_an_existing_one(search)
         search(trials=1)
     with pytest.raises(WorkbenchError, match="There is no study 'other' .* to resume"):
         search(trials=1, name="other", resume=True)
+
+
+def test_a_wall_time_budget_stops_asking_and_lets_the_running_trials_finish(search):
+    _, outcome = search(trials=None, timeout_min=0.001, workers=2, top_k=1, pruner="none")
+    assert 1 <= len(outcome.trials) <= 2 and set(outcome.trials["state"]) == {"COMPLETE"}
