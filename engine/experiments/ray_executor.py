@@ -33,10 +33,9 @@ def connect(address: str | None, *, cpus: int | None = None, timeout_s: float = 
     An address nobody answers at is a WorkbenchError within timeout_s, not Ray's long wait.
     """
     ray = _ray()
-    if ray.is_initialized():
-        return
     if address in (None, "", "local"):
-        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        if not ray.is_initialized():  # a Ray this process already joined or started serves as the local one
+            ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
         return
     host, port = _host_port(address)
     try:
@@ -45,6 +44,10 @@ def connect(address: str | None, *, cpus: int | None = None, timeout_s: float = 
         raise WorkbenchError(f"Cannot reach the Ray head at {address} ({error.strerror or error}): start it with "
                              "'ray start --head' on that machine and check the address and port, or run the "
                              "search here with --executor local.") from None
+    if ray.is_initialized():
+        if ray.get_runtime_context().gcs_address == f"{host}:{port}":
+            return
+        ray.shutdown()  # joined to another cluster: leave it for the one asked for
     try:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, RuntimeError) as error:

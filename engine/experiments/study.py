@@ -10,6 +10,7 @@ Qt-free: the CLI calls run() on its thread, the GUI on a worker thread, and eith
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -170,7 +171,9 @@ class SearchDriver:
         self._resume = resume
         self._store_trials = store_trials
         self._store_path = store_path
-        self._emit = on_event or (lambda event: None)
+        self._on_event = on_event or (lambda event: None)
+        self._live: dict[int, dict] = {}  # this session's trials as the events told them, for live_trials()
+        self._lock = threading.Lock()
         self._storage_timeout_s = storage_timeout_s
         self._user_attrs = dict(user_attrs or {})
         self._cancelled = False
@@ -228,6 +231,28 @@ class SearchDriver:
         return SearchOutcome(self.name, self.storage, objective, cut, trials, holdout,
                              experiment.config_of(best[0].params) if best else None, _deflated(study, best),
                              tuple(warnings), cancelled=self._cancelled)
+
+    def live_trials(self) -> pd.DataFrame:
+        """This session's trials so far, safe to call from any thread while run() works: number, state (RUNNING,
+        then COMPLETE, PRUNED or FAIL), the parameters, step (folds done), value (the running objective, then the
+        final one), duration_s, message."""
+        names = list(self.experiment.search_space.names)
+        with self._lock:
+            rows = [dict(row) for row in self._live.values()]
+        return pd.DataFrame(rows, columns=["number", "state", *names, "step", "value", "duration_s", "message"])
+
+    def _emit(self, event: SearchEvent) -> None:
+        with self._lock:
+            if isinstance(event, TrialStarted):
+                self._live[event.number] = {"number": event.number, "state": "RUNNING", **event.params, "step": 0,
+                                            "value": math.nan, "duration_s": math.nan, "message": ""}
+            elif isinstance(event, TrialProgress):
+                self._live[event.number].update(step=event.step, value=event.value)
+            elif isinstance(event, TrialFinished):
+                self._live[event.number].update(state=event.state, duration_s=event.duration_s,
+                                                message=event.message,
+                                                value=math.nan if event.value is None else event.value)
+        self._on_event(event)
 
     def _opened(self, shared: SharedBars):
         """The executor of this run holding `shared`: the lent one (left open) or a new one (closed after)."""

@@ -1,5 +1,7 @@
 """The search driver on real Optuna and real worker processes: tell, store, seed, prune, sweep."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -93,3 +95,20 @@ def test_a_study_name_in_use_is_refused_and_resume_needs_an_existing_one(search)
 def test_a_wall_time_budget_stops_asking_and_lets_the_running_trials_finish(search):
     _, outcome = search(trials=None, timeout_min=0.001, workers=2, top_k=1, pruner="none")
     assert 1 <= len(outcome.trials) <= 2 and set(outcome.trials["state"]) == {"COMPLETE"}
+
+
+def test_live_trials_follow_the_events_and_the_estimate_scales_with_trials_and_workers(search, goog_420):
+    from engine.experiments.estimate import estimate_search
+
+    snapshots = []
+    driver, _ = search(trials=2, workers=2, top_k=1, pruner="none", run=False,
+                       on_event=lambda event: snapshots.append(driver.live_trials()))
+    outcome = driver.run()
+    assert "RUNNING" in set(pd.concat(snapshots)["state"])
+    live = driver.live_trials()
+    assert live["state"].tolist() == ["COMPLETE"] * 2 and live["step"].min() >= 1
+    assert live["value"].tolist() == outcome.trials["value"].tolist()
+    one = estimate_search(driver.experiment, goog_420, workers=1)
+    assert one.trial_s > 0 and one.total_s == pytest.approx(2 * one.trial_s + one.holdout_s)
+    two = estimate_search(replace(driver.experiment, trials=4), goog_420, workers=2)
+    assert two.total_s == pytest.approx(2 * two.trial_s + two.holdout_s)
