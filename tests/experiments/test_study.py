@@ -9,6 +9,7 @@ from engine.errors import WorkbenchError
 from engine.experiments.experiment import Experiment
 from engine.experiments.study import SearchStarted, TrialFinished, TrialProgress, stored_experiment
 from engine.fit_config import WalkForwardConfig
+from engine.runs import DataConfig
 from engine.store import RunStore
 from tests.experiments.conftest import BASE, with_base
 
@@ -73,6 +74,16 @@ def test_a_grid_sweeps_architectures_and_windows_once_each(search):
                         top_k=1, pruner="none")
     swept = {(row.arch, row.window) for row in outcome.trials.itertuples()}
     assert swept == {("mlp", 6), ("mlp", 10), ("linear", 6), ("linear", 10)} and len(outcome.trials) == 4
+
+
+def test_a_sweep_is_a_grid_over_series_and_horizons(search, goog_420):
+    bars = {"GOOG": goog_420["GOOG"], "GOOG2": goog_420["GOOG"] * [1, 1, 1, 1, 2]}  # twice the volume
+    base = with_base(data=DataConfig(tickers=("GOOG", "GOOG2")), windows=replace(BASE.windows, horizons=(1, 2)))
+    _, outcome = search("ticker=GOOG|GOOG2,horizon=1|2", base=base, bars=bars, trials=100, workers=2,
+                        sampler="grid", top_k=1, pruner="none")
+    assert sorted(zip(outcome.trials["ticker"], outcome.trials["horizon"])) == [
+        ("GOOG", 1), ("GOOG", 2), ("GOOG2", 1), ("GOOG2", 2)]
+    assert set(outcome.trials["state"]) == {"COMPLETE"}
 
 
 def test_an_experiment_needs_a_budget_and_a_known_sampler():
