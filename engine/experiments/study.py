@@ -205,7 +205,7 @@ class SearchDriver:
         shared = SharedBars(search, data_fingerprint(search))
         try:
             self._study = study = self._open_study(objective)
-            kept, retried = self._retry_interrupted(study)
+            kept, retried = self._retry_interrupted(study) if self._resume else (0, 0)
             to_run = self._to_run(study)
             self._emit(SearchStarted(self.name, self.storage, cut, to_run, kept, retried,
                                      self._execution.workers or default_workers()))
@@ -281,7 +281,7 @@ class SearchDriver:
     def _open_study(self, objective: Objective):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         storage = open_storage(self.storage, timeout_s=self._storage_timeout_s)
-        existing = {summary.study_name for summary in optuna.get_all_study_summaries(storage)}
+        existing = set(optuna.study.get_all_study_names(storage))
         if self._resume and self.name not in existing:
             raise WorkbenchError(f"There is no study {self.name!r} in {self.storage} to resume: check the name and "
                                  "--storage.")
@@ -311,7 +311,8 @@ class SearchDriver:
                 "halving": pruners.SuccessiveHalvingPruner, "none": pruners.NopPruner}[self.experiment.pruner]()
 
     def _retry_interrupted(self, study) -> tuple[int, int]:
-        """Mark the trials an earlier session left running as failed, and queue every interrupted one again."""
+        """Mark the trials an earlier session left running as failed, and queue every interrupted one again (a
+        resumed study has no other driver: one driver owns a study at a time). Returns (kept, retried)."""
         retried = 0
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             _set(study, trial, "message", _INTERRUPTED)
