@@ -2,9 +2,10 @@
 their running objective to the pruner, tells their outcome, and finally walks the best over the hold-out.
 
 Only the driver writes to the storage (Optuna's ask/tell), so one SQLite file serves a Ray cluster too.
-Trial k is asked once fewer than `workers` earlier trials are still untold, and outcomes are told in the
-order trials were asked: every ask sees the same history, so one --seed gives one sequence of trials however
-the workers' timings fall (unless a pruning decision, taken on what has been told by then, differs).
+Outcomes are told one at a time in the order the trials were asked, and with TPE trial k is asked right after
+trial k - workers is told: every ask sees the same history, so one --seed gives one sequence of trials however
+the workers' timings fall (unless a pruning decision, taken on what has been told by then, differs). The random
+and grid samplers ignore the history, so they get a new trial whenever a worker is free.
 Qt-free: the CLI calls run() on its thread, the GUI on a worker thread, and either may call cancel().
 """
 from __future__ import annotations
@@ -372,6 +373,7 @@ class _Scheduler:
         self.to_run = to_run
         self.experiment = driver.experiment
         self.workers = min(driver._execution.workers or executor.workers, executor.workers)  # trials at a time
+        self.history_free = self.experiment.sampler in ("random", "grid")
         self.distributions = self.experiment.search_space.distributions()
         timeout = self.experiment.timeout_min
         self.started = time.monotonic()
@@ -386,22 +388,29 @@ class _Scheduler:
         self.store_broken = False
 
     def run(self) -> None:
+        """Ask whenever allowed, tell one outcome at a time (so each ask sees a fixed history), else wait."""
         try:
             while True:
                 if self._may_ask():
                     self._ask()
-                    continue
-                if not self.order:
+                elif self.order and self.order[0] in self.outcomes:
+                    self._tell(self.order.popleft())
+                elif not self.order:
                     return
-                for event in self.executor.poll(0.2):
-                    self._handle(event)
-                self._tell_in_order()
+                else:
+                    for event in self.executor.poll(0.2):
+                        self._handle(event)
         finally:
             self._tell_untold()
 
     def _may_ask(self) -> bool:
-        return (not self.driver.cancelled and len(self.order) < self.workers
-                and (self.to_run is None or self.asked < self.to_run)
+        """A sampler that reads the history (TPE) gets trial k once trials up to k - workers are told, no sooner
+        and no later; the random and grid samplers do not read it, so they get a trial whenever a worker is free."""
+        if self.history_free:
+            room = sum(number not in self.outcomes for number in self.order) < self.workers
+        else:
+            room = len(self.order) < self.workers
+        return (room and not self.driver.cancelled and (self.to_run is None or self.asked < self.to_run)
                 and (self.deadline is None or time.monotonic() < self.deadline))
 
     def _ask(self) -> None:
@@ -447,10 +456,6 @@ class _Scheduler:
                 self.executor.stop(number)
                 pruned = True
         self.driver._emit(TrialProgress(number, running.step, running.value, pruned))
-
-    def _tell_in_order(self) -> None:
-        while self.order and self.order[0] in self.outcomes:
-            self._tell(self.order.popleft())
 
     def _tell_untold(self) -> None:
         """On the way out (cancelled, interrupted, an error): what finished is told, the rest marked interrupted."""

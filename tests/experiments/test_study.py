@@ -48,10 +48,11 @@ def test_a_search_tells_every_trial_stores_it_and_walks_the_best_over_the_holdou
 
 
 def test_the_same_seed_gives_the_same_sequence_of_trials_on_two_workers(search):
-    runs = [search(trials=4, workers=2, top_k=1, pruner="none", seed=7, name=name)[1].trials for name in "ab"]
+    """TPE's first 10 trials are random; the last two are drawn from the history, which must be the same."""
+    runs = [search(trials=12, workers=2, top_k=1, pruner="none", seed=7, name=name)[1].trials for name in "ab"]
     columns = ["number", "dropout", "learning_rate", "value"]
     pd.testing.assert_frame_equal(runs[0][columns], runs[1][columns])
-    assert runs[0]["dropout"].nunique() == 4
+    assert runs[0]["dropout"].nunique() == 12
 
 
 @pytest.mark.parametrize("pruner", ["median", "halving"])
