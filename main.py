@@ -147,6 +147,7 @@ def _run_search(experiment, bars, name: str, args: argparse.Namespace, out: Path
     from engine.experiments.executors import Execution
     from engine.experiments.outputs import write_search_outputs
     from engine.experiments.study import SearchDriver
+    from engine.metric_rules import format_metric
 
     def show(event) -> None:
         if (line := search_line(event)) is not None:
@@ -166,8 +167,6 @@ def _run_search(experiment, bars, name: str, args: argparse.Namespace, out: Path
         print(f"\nbest configurations, {outcome.objective.metric} in the search and on the hold-out "
               f"(from {outcome.cut:%Y-%m-%d}):")
         print(outcome.holdout.to_string(index=False, float_format="{:.4g}".format))
-    from engine.metric_rules import format_metric
-
     for row in outcome.deflated.to_dict("records"):
         print(f"deflated: {row['ticker']}: best trial {row['trial']}, per-period Sharpe "
               f"{format_metric('Sharpe Ratio', row['Sharpe (per period)'])}, Deflated Sharpe "
@@ -277,11 +276,10 @@ def _runs(args: argparse.Namespace) -> int:
 def _run_backtests(config, out: Path, *, seeds: int, store: bool, workers: int = 1) -> int:
     from dataclasses import replace
 
+    from engine.experiments.executors import Execution
     from engine.pipeline import backtest_and_store, load_data
     from engine.results import export_csv
     from engine.store import default_store_path
-
-    from engine.experiments.executors import Execution
 
     if workers < 1:
         raise WorkbenchError(f"--workers must be 1 or more, got {workers}.")
@@ -459,8 +457,8 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store "
                           "(default %(default)s)")
     backtest.add_argument("--config", help="run the configuration in this JSON file (a best_config.json of "
-                          "'search', or a run.json) instead of the data, model and backtest options (default: build it from the "
-                          "options)")
+                          "'search', or a run.json) instead of the data, model and backtest options (default: "
+                          "build it from the options)")
     backtest.add_argument("--workers", type=int, default=1, help="worker processes, each walking one (series, "
                           "model) at a time; the results equal one worker's (default %(default)s)")
     backtest.set_defaults(command=_backtest)

@@ -131,7 +131,8 @@ def main() -> int:
                   f"(target < {MAX_RAY_OVERHEAD_S} s)")
             results.append(overhead < MAX_RAY_OVERHEAD_S)
 
-    four = [model_config_for("lstm", hidden_size=32, num_layers=1), model_config_for("gru", hidden_size=32, num_layers=1),
+    four = [model_config_for("lstm", hidden_size=32, num_layers=1),
+            model_config_for("gru", hidden_size=32, num_layers=1),
             model_config_for("mlp", hidden_layers=(32, 16)), model_config_for("cnn", channels=(32, 32))]
     config, bars = _base(args.start, args.backtest_epochs, four)
     started = time.perf_counter()

@@ -52,7 +52,8 @@ def test_search_writes_trials_holdout_and_best_config_which_backtest_reruns(goog
     assert holdout["rank"].tolist() == [1, 2] and "Sharpe Ratio" in holdout
     best = RunConfig.from_json((out / "best_config.json").read_text())
     assert best.models[0].arch == holdout["arch"][0] and best.windows.window == holdout["window"][0]
-    assert main(["backtest", "--config", str(out / "best_config.json"), "--no-store", "--out", str(tmp_path / "bt")]) == 0
+    rerun = ["backtest", "--config", str(out / "best_config.json"), "--no-store", "--out", str(tmp_path / "bt")]
+    assert main(rerun) == 0
     assert (tmp_path / "bt" / "metrics.csv").is_file()
 
 
