@@ -5,6 +5,7 @@
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
     python main.py forecast --ticker SP500 --arch lstm --horizons 1,5,20 --out runs/forecast
     python main.py anomalies --synthetic "n=2000,spikes=8,seed=3" --out runs/anomalies
+    python main.py search --ticker SP500 --arch lstm --arch gru --space "hidden_size=8..64:log" --out runs/search
     python main.py runs list            stored backtests and anomaly runs (also: runs export|rerun|delete ID)
     python main.py data --ticker SP500  the data-quality report of a series
     python main.py --help               every command and its options
@@ -91,7 +92,90 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    return _run_backtests(_run_config(args), Path(args.out), seeds=args.seeds, store=not args.no_store)
+    config = _config_file(Path(args.config)) if args.config else _run_config(args)
+    return _run_backtests(config, Path(args.out), seeds=args.seeds, store=not args.no_store, workers=args.workers)
+
+
+def _config_file(path: Path):
+    """A run configuration saved as JSON (run.json, best_config.json)."""
+    from engine.runs import RunConfig
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise WorkbenchError(f"Cannot read the run configuration {path} ({error.strerror or error}): check the "
+                             "path.") from None
+    return RunConfig.from_json(text)
+
+
+def _search(args: argparse.Namespace) -> int:
+    """Search the space on the bars before the hold-out cut, then walk the best configurations over it."""
+    from datetime import datetime
+
+    from engine.experiments.experiment import Experiment
+    from engine.pipeline import load_data
+
+    if args.words:
+        return _resume_search(args)
+    config = _run_config(args)
+    trials = args.trials if args.trials is not None else (None if args.timeout else _DEFAULT_TRIALS)
+    experiment = Experiment(config, args.space, tuple(args.arch or ()), args.objective, args.objective_horizon, trials,
+                            args.timeout, args.seeds_per_trial, args.holdout, args.top_k, args.sampler, args.pruner,
+                            args.seed, args.store_tables)
+    name = args.name or f"search-{datetime.now():%Y%m%d-%H%M%S}"
+    loaded = load_data(config.data)
+    for notice in loaded.notices:
+        print(f"note: {notice}")
+    return _run_search(experiment, loaded.bars, name, args, Path(args.out or f"runs/{name}"), resume=False)
+
+
+def _resume_search(args: argparse.Namespace) -> int:
+    from engine.experiments.study import stored_experiment
+    from engine.pipeline import load_data
+
+    if len(args.words) != 2 or args.words[0] != "resume":
+        raise WorkbenchError(f"Cannot read 'search {' '.join(args.words)}': to continue a study write "
+                             "'main.py search resume NAME'; to start one give --space and the other options.")
+    name = args.words[1]
+    experiment, attrs = stored_experiment(name, args.storage)
+    loaded = load_data(experiment.base.data)
+    out = Path(args.out or attrs.get("out") or f"runs/{name}")
+    return _run_search(experiment, loaded.bars, name, args, out, resume=True)
+
+
+def _run_search(experiment, bars, name: str, args: argparse.Namespace, out: Path, *, resume: bool) -> int:
+    from engine.event_lines import search_line
+    from engine.experiments.executors import Execution
+    from engine.experiments.outputs import write_search_outputs
+    from engine.experiments.study import SearchDriver
+    from engine.metric_rules import format_metric
+
+    def show(event) -> None:
+        if (line := search_line(event)) is not None:
+            print(line, flush=True)
+
+    execution = Execution(args.executor, args.workers, args.ray_address, args.cpus_per_trial, args.gpus_per_trial)
+    driver = SearchDriver(experiment, bars, name=name, storage=args.storage, execution=execution, resume=resume,
+                          on_event=show, user_attrs={"out": str(out)})
+    try:
+        outcome = driver.run()
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished trials are kept; continue with 'main.py search resume {name}'",
+              file=sys.stderr)
+        return 130
+    written = write_search_outputs(outcome, out)
+    if len(outcome.holdout):
+        print(f"\nbest configurations, {outcome.objective.metric} in the search and on the hold-out "
+              f"(from {outcome.cut:%Y-%m-%d}):")
+        print(outcome.holdout.to_string(index=False, float_format="{:.4g}".format))
+    for row in outcome.deflated.to_dict("records"):
+        print(f"deflated: {row['ticker']}: best trial {row['trial']}, per-period Sharpe "
+              f"{format_metric('Sharpe Ratio', row['Sharpe (per period)'])}, Deflated Sharpe "
+              f"{format_metric('DSR', row['DSR'])} over {row['trials']} trials")
+    for warning in outcome.warnings:
+        print(f"warning: {warning}")
+    print("wrote " + ", ".join(str(path) for path in written))
+    return 0
 
 
 def _forecast(args: argparse.Namespace) -> int:
@@ -235,20 +319,24 @@ def _anomaly_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_backtests(config, out: Path, *, seeds: int, store: bool) -> int:
+def _run_backtests(config, out: Path, *, seeds: int, store: bool, workers: int = 1) -> int:
     from dataclasses import replace
 
+    from engine.experiments.executors import Execution
     from engine.pipeline import backtest_and_store, load_data
     from engine.results import export_csv
     from engine.store import default_store_path
 
+    if workers < 1:
+        raise WorkbenchError(f"--workers must be 1 or more, got {workers}.")
+    execution = Execution(workers=workers) if workers > 1 else None
     loaded = load_data(config.data)
     for notice in loaded.notices:
         print(f"note: {notice}")
     results = {}
     for seed in range(config.training.seed, config.training.seed + seeds):
         seeded = replace(config, training=replace(config.training, seed=seed))
-        stored = backtest_and_store(seeded, loaded.bars, store=store, on_event=_print_fold)
+        stored = backtest_and_store(seeded, loaded.bars, store=store, on_event=_print_fold, execution=execution)
         run = stored.run
         written = export_csv(run.result, out if seeds == 1 else out / f"seed-{seed}")
         results[seed] = run.result
@@ -414,7 +502,23 @@ def _parser() -> argparse.ArgumentParser:
                           "(default %(default)s)")
     backtest.add_argument("--no-store", action="store_true", help="do not save the run in the run store "
                           "(default %(default)s)")
+    backtest.add_argument("--config", help="run the configuration in this JSON file (a best_config.json of "
+                          "'search', or a run.json) instead of the data, model and backtest options (default: "
+                          "build it from the options)")
+    backtest.add_argument("--workers", type=int, default=1, help="worker processes, each walking one (series, "
+                          "model) at a time; the results equal one worker's (default %(default)s)")
     backtest.set_defaults(command=_backtest)
+
+    search = commands.add_parser("search", help="search hyperparameters with Optuna on the bars before a hold-out "
+                                 "cut, then test the best on the hold-out; 'search resume NAME' continues a study. "
+                                 "Writes trials.csv, holdout.csv and best_config.json")
+    search.add_argument("words", nargs="*", metavar="resume NAME", help="continue the stored study NAME: its "
+                        "finished trials are kept, the interrupted ones run again (default: start a new study)")
+    _add_data_options(search)
+    _add_model_options(search)
+    _add_backtest_options(search)
+    _add_search_options(search)
+    search.set_defaults(command=_search)
 
     forecast = commands.add_parser("forecast", help="forecast the bars after the last one, with conformal intervals "
                                    "and the walk-forward record; writes forecast.csv (and the backtest's CSVs)")
@@ -485,6 +589,57 @@ def _add_setting(group, name: str, spec, flag: str | None = None) -> None:
     first = spec.help.split(". ")[0].rstrip(".").replace("%", "%%")
     group.add_argument(flag or "--" + name.replace("_", "-"), dest=name, type=spec.hint if not spec.choices else str,
                        choices=spec.choices or None, default=spec.default, help=f"{first} (default %(default)s)")
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    from engine.experiments.objective import OBJECTIVES
+    from engine.experiments.experiment import PRUNERS, SAMPLERS, Experiment
+
+    defaults = Experiment.__dataclass_fields__
+    group = parser.add_argument_group("search")
+    group.add_argument("--space", default="", help="the fields to vary, e.g. 'hidden_size=8..64:log,dropout=0..0.5,"
+                       "optimizer=adam|sgd,window=10..60:step=10'; repeated --arch adds the architecture (default: "
+                       "none, the architectures only)")
+    group.add_argument("--objective", default=defaults["objective"].default, help=f"the metric to optimise, in the "
+                       f"direction the metric rules call better: {', '.join(sorted(OBJECTIVES))} (default "
+                       "%(default)s)")
+    group.add_argument("--objective-horizon", type=int, help="the horizon it is read at (default: the first of "
+                       "--horizons)")
+    group.add_argument("--trials", type=int, help=f"trials to run (default {_DEFAULT_TRIALS} without --timeout; a "
+                       "grid runs each point once)")
+    group.add_argument("--timeout", type=float, help="wall-time budget in minutes; running trials finish "
+                       "(default none)")
+    group.add_argument("--seeds-per-trial", type=int, default=defaults["seeds_per_trial"].default, help="training "
+                       "seeds each trial is averaged over (default %(default)s)")
+    group.add_argument("--holdout", type=float, default=defaults["holdout"].default, help="share of the most recent "
+                       "dates no trial sees (default %(default)s)")
+    group.add_argument("--top-k", type=int, default=defaults["top_k"].default, help="best configurations walked "
+                       "over the hold-out (default %(default)s)")
+    group.add_argument("--sampler", choices=SAMPLERS, default=defaults["sampler"].default, help="Optuna sampler "
+                       "(default %(default)s; --seed seeds it)")
+    group.add_argument("--pruner", choices=PRUNERS, default=defaults["pruner"].default, help="stop bad trials "
+                       "early on their running objective after each fold: median or successive halving "
+                       "(default %(default)s)")
+    group.add_argument("--store-tables", action="store_true", help="store each trial's predictions, equity and "
+                       "trades in the run store, not only its metrics (default %(default)s)")
+    group.add_argument("--name", help="the study's name in the storage (default search-DATE-TIME)")
+    group.add_argument("--storage", help="Optuna storage URL: sqlite:///FILE, or postgresql://user:password@host/db "
+                       "for several machines (default: studies.sqlite beside the run store)")
+    group.add_argument("--out", help="folder for trials.csv, holdout.csv and best_config.json (default "
+                       "runs/NAME)")
+    group = parser.add_argument_group("execution")
+    group.add_argument("--workers", type=int, help="trials at a time (default: one per core)")
+    group.add_argument("--executor", choices=("local", "ray"), default="local", help="local worker processes or "
+                       "Ray tasks (default %(default)s)")
+    group.add_argument("--ray-address", help="the Ray cluster to join, host:port or ray://host:port; 'local' starts "
+                       "Ray here (default local)")
+    group.add_argument("--cpus-per-trial", type=float, default=1, help="Ray: CPUs each trial reserves "
+                       "(default %(default)s)")
+    group.add_argument("--gpus-per-trial", type=float, default=0, help="Ray: share of a GPU each trial reserves, "
+                       "e.g. 0.25 packs four small models on one GPU (default %(default)s)")
+
+
+_DEFAULT_TRIALS = 20
 
 
 def _add_backtest_options(parser: argparse.ArgumentParser) -> None:

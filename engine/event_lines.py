@@ -31,3 +31,35 @@ def epoch_line(event: EpochReport) -> str:
 def ended_line(event: TrainingEnded) -> str:
     """How a fit ended and where it ran: 'stopped early at epoch 12 ... (device cpu)'."""
     return f"{event.message} (device {event.device}{', CUDA graph' if event.captured else ''})"
+
+
+def search_line(event) -> str | None:
+    """A search event in words (engine.experiments.study), or None for the events not worth a line."""
+    from engine.experiments.study import HoldoutScored, SearchNotice, SearchProgress, SearchStarted, TrialFinished
+
+    if isinstance(event, SearchStarted):
+        budget = "until the timeout" if event.trials is None else f"{event.trials} trial{'s' * (event.trials != 1)}"
+        kept = f", {event.kept} kept and {event.retried} retried from before" if event.kept or event.retried else ""
+        return (f"search {event.name}: {budget} on {event.workers} worker{'s' * (event.workers != 1)}{kept}; "
+                f"hold-out from {event.cut:%Y-%m-%d} on, unseen by every trial; study in {event.storage}")
+    if isinstance(event, TrialFinished):
+        value = "" if event.value is None else f" {event.value:.4g}"
+        why = f": {event.message}" if event.message else ""
+        return f"trial {event.number} {event.state.lower()}{value} ({event.duration_s:.1f}s){why}"
+    if isinstance(event, SearchProgress):
+        total = "" if event.total is None else f"/{event.total}"
+        best = "" if event.best_number is None else f", best trial {event.best_number} ({event.best_value:.4g})"
+        eta = "" if event.eta_s is None else f", eta {_duration(event.eta_s)}"
+        return f"  {event.done}{total} done in {_duration(event.elapsed_s)}{eta}{best}"
+    if isinstance(event, HoldoutScored):
+        return (f"hold-out: configuration {event.rank} (trial {event.number}) search {event.search_value:.4g}, "
+                f"hold-out {event.holdout_value:.4g}")
+    if isinstance(event, SearchNotice):
+        return f"note: {event.text}"
+    return None
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"

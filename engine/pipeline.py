@@ -1,7 +1,7 @@
 """The stages a run goes through, as functions the CLI and the GUI worker both call."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,7 @@ from engine.data.quality import build_report, with_calendar
 from engine.data.synthetic import SYNTHETIC_NAME, generate_series, parse_spec
 from engine.errors import WorkbenchError
 from engine.estimate import FoldClock
+from engine.experiments.executors import Execution
 from engine.features import no_change_forecast, target_to_price
 from engine.folds import fold_spans
 from engine.metrics import classification_metrics, forecast_metrics
@@ -163,14 +164,16 @@ def backtest_and_store(
     store_path: Path | None = None,
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    execution: Execution | None = None,
 ) -> StoredBacktest:
     """Run the backtest, then save it whole in the run store; a store that cannot be written costs no result.
 
-    The store is opened, written and closed here, on the calling thread (SQLite wants that).
+    The store is opened, written and closed here, on the calling thread (SQLite wants that). With an
+    `execution` the walks run on its workers (run_backtest).
     """
     from engine.store import RunStore, data_fingerprint
 
-    run = run_backtest(config, bars_by_ticker, on_event=on_event, should_stop=should_stop)
+    run = run_backtest(config, bars_by_ticker, on_event=on_event, should_stop=should_stop, execution=execution)
     if should_stop is not None and should_stop():
         return StoredBacktest(run, None, WorkbenchError("The backtest was cancelled, so its partial result was "
                                                         "not stored."))
@@ -206,34 +209,55 @@ def run_backtest(
     *,
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    execution: Execution | None = None,
 ) -> BacktestRun:
     """Walk every model forward over every series, then trade and score it beside the baselines.
 
     The linear baseline (engine.baseline) walks the same folds too, so every result is seen next to a
-    simple model fitted on the same samples.
+    simple model fitted on the same samples. With an `execution`, the (series, model) walks run on its
+    workers at the same time (engine.experiments.parallel), with the same result and the same events.
     """
-    networks = dict(zip(model_labels(config.models), config.models))
-    labels = backtest_labels(list(networks))
-    clock = FoldClock(sum(len(fold_spans(len(bars), config.walk_forward, config.windows.horizons))
-                          for bars in bars_by_ticker.values()) * len(labels))
-    predictions, folds, models = [], [], {}
-    for ticker, bars in bars_by_ticker.items():
-        for label in labels:
+    walks = backtest_walks(config, bars_by_ticker)
+    clock = FoldClock(sum(len(fold_spans(len(bars_by_ticker[ticker]), config.walk_forward, config.windows.horizons))
+                          for ticker, _ in walks))
+    live = (lambda ticker: None) if on_event is None else (
+        lambda ticker: _with_live_equity(on_event, bars_by_ticker[ticker], config, clock))
+    if execution is None:
+        walked = []
+        for ticker, label in walks:
             if should_stop is not None and should_stop():
                 break
-            fit = (NetworkFitter(networks[label], config.training, config.walk_forward, config.classification)
-                   if label in networks else LinearBaselineFitter(config.classification))
-            live = None if on_event is None else _with_live_equity(on_event, bars, config, clock)
-            walked = walk_forward(ticker, bars, label, fit, config.windows, config.walk_forward, on_event=live,
-                                  should_stop=should_stop)
-            predictions.append(walked.predictions)
-            folds += walked.folds
-            if walked.final_state is not None:
-                models[(ticker, label)] = (walked.final_state, walked.final_scalers)
+            walked.append(walk_forward(ticker, bars_by_ticker[ticker], label, walk_fitter(config, label),
+                                       config.windows, config.walk_forward, on_event=live(ticker),
+                                       should_stop=should_stop))
+    else:
+        from engine.experiments.parallel import walk_in_parallel
+
+        walked = walk_in_parallel(config, bars_by_ticker, walks, execution, live=live, should_stop=should_stop)
+    predictions, folds, models = [], [], {}
+    for (ticker, label), walk in zip(walks, walked):
+        predictions.append(walk.predictions)
+        folds += walk.folds
+        if walk.final_state is not None:
+            models[(ticker, label)] = (walk.final_state, walk.final_scalers)
     frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
     result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading,
                       seed=config.training.seed)
     return BacktestRun(result, models)
+
+
+def backtest_walks(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    """Every (series, model label) a backtest walks, in order: each series' networks, then its linear baseline."""
+    labels = backtest_labels(model_labels(config.models))
+    return [(ticker, label) for ticker in bars_by_ticker for label in labels]
+
+
+def walk_fitter(config: RunConfig, label: str) -> NetworkFitter | LinearBaselineFitter:
+    """What fits each fold of the model called `label` in this run."""
+    networks = dict(zip(model_labels(config.models), config.models))
+    if label in networks:
+        return NetworkFitter(networks[label], config.training, config.walk_forward, config.classification)
+    return LinearBaselineFitter(config.classification)
 
 
 def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig, clock: FoldClock) -> Callable:

@@ -60,7 +60,7 @@ def _options(command: str) -> list[argparse.Action]:
     return [action for action in commands.choices[command]._actions if action.dest != "help"]
 
 
-@pytest.mark.parametrize("command", ["train", "backtest"])
+@pytest.mark.parametrize("command", ["train", "backtest", "search"])
 def test_every_option_says_what_it_does_and_its_default(command):
     for action in _options(command):
         assert action.help and "default" in action.help, f"{action.option_strings} needs a help text with its default"
@@ -70,8 +70,9 @@ def test_option_defaults_are_the_config_defaults():
     assert _run_config(_parser().parse_args(["backtest"])) == RunConfig()
 
 
-def test_help_shows_defaults_without_loading_torch():
-    result = subprocess.run([sys.executable, "-X", "importtime", "main.py", "train", "--help"], cwd=REPO, check=False,
+@pytest.mark.parametrize("command", ["train", "search"])
+def test_help_shows_defaults_without_loading_torch(command):
+    result = subprocess.run([sys.executable, "-X", "importtime", "main.py", command, "--help"], cwd=REPO, check=False,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "(default 0.15)" in " ".join(result.stdout.split())
     assert "torch" not in {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}

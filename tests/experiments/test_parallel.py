@@ -1,0 +1,35 @@
+"""A backtest's walks on two worker processes: the sequential run's results and events, from the same pipeline."""
+from dataclasses import replace
+
+import pandas as pd
+import torch
+
+from engine.backtest import FoldDone, FoldTraining
+from engine.estimate import BacktestProgress
+from engine.experiments.executors import Execution
+from engine.pipeline import EquityProgress, run_backtest
+from models import model_config_for
+from tests.experiments.conftest import BASE
+
+
+def test_a_parallel_backtest_equals_the_sequential_one_and_relays_every_event(goog_420):
+    config = replace(BASE, models=(BASE.models[0], model_config_for("gru", hidden_size=4, num_layers=1)))
+    runs, events = [], []
+    for execution in (None, Execution(workers=2)):
+        seen = []
+        runs.append(run_backtest(config, goog_420, on_event=seen.append, execution=execution))
+        events.append(seen)
+    sequential, parallel = runs
+    pd.testing.assert_frame_equal(sequential.result.predictions, parallel.result.predictions)
+    pd.testing.assert_frame_equal(sequential.result.metrics, parallel.result.metrics)
+    assert sequential.models.keys() == parallel.models.keys() == {("GOOG", "mlp"), ("GOOG", "gru"),
+                                                                 ("GOOG", "linear (baseline)")}
+    for key, (state, scalers) in sequential.models.items():
+        assert all(torch.equal(state[name], parallel.models[key][0][name]) for name in state)
+        assert scalers == parallel.models[key][1]
+    count = lambda seen, kind: sum(isinstance(e, kind) for e in seen)  # noqa: E731
+    for kind in (FoldDone, EquityProgress, BacktestProgress):
+        assert count(events[0], kind) == count(events[1], kind) > 0
+    assert count(events[1], FoldTraining) > 0
+    last = [e for e in events[1] if isinstance(e, BacktestProgress)][-1]
+    assert last.folds_done == last.folds_total
