@@ -240,7 +240,8 @@ def run_backtest(
         folds += walk.folds
         if walk.final_state is not None:
             models[(ticker, label)] = (walk.final_state, walk.final_scalers)
-    frame = pd.concat(predictions, ignore_index=True) if predictions else pd.DataFrame()
+    made = [frame for frame in predictions if not frame.empty]  # an empty one would make every column object
+    frame = pd.concat(made, ignore_index=True) if made else (predictions[0] if predictions else pd.DataFrame())
     result = evaluate(frame, folds, bars_by_ticker, target=config.windows.target, trading=config.trading,
                       seed=config.training.seed)
     return BacktestRun(result, models)

@@ -109,7 +109,7 @@ class BacktestState:
         self.forecast: Forecast | None = None
         self.stopped: str | None = None  # why the walk stopped before its end (an error)
         self.started = False
-        self.follow = True  # follow the model being walked until the user picks one
+        self.follow = True  # follow the model being walked, to the end of its walk, until the user picks one
         self.selection: Key = ("", "", 0)
         self._last_fold: FoldDone | None = None
 
@@ -153,7 +153,7 @@ class BacktestState:
         self._note(fold.ticker, fold.model, None)
         self._add_predictions(event.predictions)
         shown = (fold.ticker, fold.model) == self.selection[:2]
-        if self.follow and not shown:
+        if self.follow and not shown and self._walked(*self.selection[:2]):
             self._select(fold.ticker, fold.model, None)  # the walk moved on
         elif shown:
             self._emit("fold", fold)
@@ -165,7 +165,7 @@ class BacktestState:
         self._note(*key)
         created = key not in self.curves
         self.curves[key] = Curve.of(event.periods, event.periods.index)
-        if self.follow and key[:2] != self.selection[:2]:
+        if self.follow and key[:2] != self.selection[:2] and self._walked(*self.selection[:2]):
             self._select(key[0], key[1], None)
         self._emit("equity", key, created)
 
@@ -234,6 +234,12 @@ class BacktestState:
         self.selection = (ticker if ticker in self.tickers else next(iter(self.tickers), ""),
                           model if model in self.models else next(iter(self.models), ""),
                           horizon if horizon in self.horizons else min(self.horizons, default=0))
+
+    def _walked(self, ticker: str, model: str) -> bool:
+        """Whether the walk of one series and model has sent all its folds: while walks run side by side, the
+        view follows one to its end rather than jumping between them."""
+        total = self.fold_totals.get((ticker, model))
+        return total is not None and sum((f.ticker, f.model) == (ticker, model) for f in self.folds) >= total
 
     def _note(self, ticker: str, model: str, horizon: int | None) -> None:
         """Remember a series, model or horizon the engine reported, in the order first seen."""

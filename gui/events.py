@@ -95,6 +95,7 @@ class BacktestRequest:
 
     config: Any  # the RunConfig, its walk_forward and trading settings included
     store_path: str | None = None  # the run store file; None = engine.store.default_store_path()
+    workers: int = 0  # walks at a time on worker processes; 0: one by one on the worker thread
 
 
 @dataclass(frozen=True)

@@ -367,7 +367,8 @@ class MainWindow(QMainWindow):
                 return None
             window_settings.save(self, self.settings)
         queued = self.runs.running
-        number = self.runs.submit(BacktestRequest(config, None if self.store_path is None else str(self.store_path)))
+        number = self.runs.submit(BacktestRequest(config, None if self.store_path is None else str(self.store_path),
+                                                  self.run_panel.workers()))
         if queued:
             self.log(f"Run {number} (backtest) queued: it starts when the current run ends")
             self.statusBar().showMessage(f"Run {number} queued", 4000)

@@ -173,6 +173,7 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     A store that cannot be written does not lose the run: the outcome says why it was not stored.
     """
     from engine.estimate import estimate_backtest
+    from engine.experiments.executors import Execution
     from engine.forecast import forecast_run
     from engine.pipeline import backtest_and_store, load_data
 
@@ -186,7 +187,8 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     emit(estimate_backtest(config, loaded.bars, should_stop))
     emit(Stage("Walking forward"))
     stored = backtest_and_store(config, loaded.bars, store_path=None if request.store_path is None else
-                                Path(request.store_path), on_event=emit, should_stop=should_stop)
+                                Path(request.store_path), on_event=emit, should_stop=should_stop,
+                                execution=Execution(workers=request.workers) if request.workers else None)
     cancelled = should_stop()
     reason = None if stored.not_stored is None else (
         str(stored.not_stored) if cancelled else f"The backtest finished but was not stored: {stored.not_stored}")

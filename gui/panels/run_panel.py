@@ -7,6 +7,7 @@ field that causes it.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from typing import get_args
 
@@ -84,6 +85,10 @@ _BACKTEST_HELP = {
     "risk_free_rate": "Annual risk-free rate as a fraction (0.02 = 2%): Sharpe, Sortino and alpha measure the "
                       "return above it, at (1 + rate)^(1 / periods a year) − 1 per period. 0 compares with cash "
                       "that earns nothing.",
+    "workers": "How many (series, model) walks run at a time, each on a worker process of its own with one CPU "
+               "thread; the default is one per core. The results are the same as walking them one after another. "
+               "'in this process' walks them one by one on the window's own worker thread: no process to start, "
+               "but the training then competes with the charts for Python's lock and the window stutters.",
     "bootstrap_repetitions": "How many times each backtest's returns are resampled (a stationary bootstrap, in "
                              "blocks) for the 95% confidence intervals of the Sharpe ratio and the return, and for "
                              "the SPA test of the run's models. More resamples are slower but steadier: the "
@@ -182,6 +187,8 @@ class RunPanel(QWidget):
         self.walk_forward.add(_WF + "warm_epochs", "Warm epochs", spin(0, 100_000, f.warm_epochs), _help("warm_epochs"))
         self.walk_forward.add(_WF + "early_stop_fraction", "Early-stopping share",
                               double_spin(0, 0.95, f.early_stop_fraction), _help("early_stop_fraction"))
+        self.walk_forward.add("workers", "Walks at a time", spin(0, 256, os.cpu_count() or 1, special="in this process"),
+                              _help("workers"))
         write(self.walk_forward.fields[_WF + "warm_start"], f.warm_start)
         warm = self.walk_forward.fields[_WF + "warm_start"]
         warm.toggled.connect(self.walk_forward.fields[_WF + "warm_epochs"].setEnabled)
@@ -239,6 +246,10 @@ class RunPanel(QWidget):
     def forms(self) -> tuple[Form, ...]:
         return self.prediction, self.split, self.training, self.advanced, self.walk_forward, self.trading
 
+    def workers(self) -> int:
+        """Walks at a time on worker processes; 0: one by one in this process."""
+        return int(read(self.walk_forward.fields["workers"]))
+
     def field(self, name: str) -> QWidget:
         """A field by its name; walk-forward fields also answer to their config name (e.g. initial_train)."""
         for key in (name, _WF + name):
@@ -271,8 +282,9 @@ class RunPanel(QWidget):
             for name, widget in form.fields.items():
                 try:
                     values[name] = self._parse(name, widget)
-                    config_class, names, _ = _config_of(name)
-                    config_class(**_arguments({name: values[name]}, names))
+                    entry = _config_of(name)
+                    if entry is not None:  # None: how a run executes (walks at a time), no config of it
+                        entry[0](**_arguments({name: values[name]}, entry[1]))
                 except (ValueError, WorkbenchError) as error:
                     problems[name] = str(error)
         if not problems:
@@ -328,8 +340,8 @@ _CONFIGS = ((WindowConfig, _WINDOW_FIELDS, "test_fraction"), (TrainConfig, _TRAI
             (WalkForwardConfig, _WALK_FIELDS, _WF + "initial_train"), (TradingConfig, _TRADING_FIELDS, "threshold"))
 
 
-def _config_of(name: str) -> tuple[type, set[str], str]:
-    return next(entry for entry in _CONFIGS if name in entry[1])
+def _config_of(name: str) -> tuple[type, set[str], str] | None:
+    return next((entry for entry in _CONFIGS if name in entry[1]), None)
 
 
 def _arguments(values: dict, names: set[str]) -> dict:

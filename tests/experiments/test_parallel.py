@@ -33,3 +33,19 @@ def test_a_parallel_backtest_equals_the_sequential_one_and_relays_every_event(go
     assert count(events[1], FoldTraining) > 0
     last = [e for e in events[1] if isinstance(e, BacktestProgress)][-1]
     assert last.folds_done == last.folds_total
+
+
+def test_a_parallel_backtest_cancelled_mid_walk_keeps_what_finished(goog_420):
+    config = replace(BASE, training=replace(BASE.training, epochs=10_000, batch_size=8))  # the mlp walks on
+    asked = []
+
+    def cancel_at_the_baselines_last_fold(event) -> None:
+        if isinstance(event, FoldDone) and event.fold.model == "linear (baseline)" and \
+                event.fold.index + 1 == event.folds:
+            asked.append(event)
+
+    run = run_backtest(config, goog_420, on_event=cancel_at_the_baselines_last_fold, should_stop=lambda: bool(asked),
+                       execution=Execution(workers=2))
+    models = set(run.result.predictions["model"])
+    assert asked and "linear (baseline)" in models and "mlp" not in models  # the finished walk, typed as ever
+    assert run.result.predictions["predicted"].dtype == float and not run.result.metrics.empty

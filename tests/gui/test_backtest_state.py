@@ -78,8 +78,11 @@ def test_the_selection_follows_the_walk_until_the_user_picks():
     state.add_fold(FoldDone(_fold("AAA", "gru", 0), 2, _predictions("AAA", "gru", 1, dates)))
     assert seen == ["fold", "status"]  # the shown model: only what the fold adds
     state.add_fold(FoldDone(_fold("AAA", "mlp", 0), 2, _predictions("AAA", "mlp", 1, dates)))
+    assert state.selection == ("AAA", "gru", 1)  # walks side by side: gru's is shown to its end
+    state.add_fold(FoldDone(_fold("AAA", "gru", 1), 2, _predictions("AAA", "gru", 1, DATES[20:30])))
+    state.add_fold(FoldDone(_fold("AAA", "mlp", 1), 2, _predictions("AAA", "mlp", 1, DATES[20:30])))
     assert state.selection == ("AAA", "mlp", 1) and seen[-2:] == ["selection", "status"]
-    assert state.status == "Walk-forward: mlp on AAA, fold 1 of 2"
+    assert state.status == "Walk-forward: mlp on AAA, fold 2 of 2"
     state.select(model="gru", horizon=99)  # a horizon the run lacks keeps the current one
     assert state.selection == ("AAA", "gru", 1) and not state.follow
     state.add_equity(EquityProgress("BBB", "mlp", 1, _periods(5)))
