@@ -82,6 +82,7 @@ def _train(args: argparse.Namespace) -> int:
         summary[label] = {"outcome": outcome.reason, "message": outcome.message, "epochs_run": outcome.epochs_run,
                           "best_epoch": outcome.best_epoch, "best_validation_loss": outcome.best_loss,
                           "device": outcome.device,
+                          "diagnosis": None if outcome.diagnosis is None else outcome.diagnosis.to_dict(),
                           "test": scored.scores.get(label)}
     write_atomically(out / "run.json", lambda file: file.write(config.to_json()))
     write_atomically(out / "summary.json", lambda file: json.dump(summary, file, indent=2))
@@ -297,6 +298,8 @@ def _print_fold(event) -> None:
 
     if isinstance(event, FoldDone):
         print(fold_line(event), flush=True)
+        if event.fold.diagnosis:
+            print(f"  diagnosis: {event.fold.diagnosis}")
 
 
 def _print_leaderboard(metrics) -> None:
@@ -308,13 +311,15 @@ def _print_leaderboard(metrics) -> None:
 
 
 def _print_event(label: str, event) -> None:
-    from engine.event_lines import ended_line, epoch_line
+    from engine.event_lines import diagnosis_line, ended_line, epoch_line
     from engine.train import EpochReport, TrainingEnded
 
     if isinstance(event, EpochReport):
         print(f"[{label}] {epoch_line(event)}", flush=True)
     elif isinstance(event, TrainingEnded):
         print(f"[{label}] {ended_line(event)}")
+        if event.diagnosis is not None:
+            print(f"[{label}] {diagnosis_line(event.diagnosis)}")
 
 
 def _print_summary(summary: dict) -> None:
