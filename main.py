@@ -2,6 +2,7 @@
 
     python main.py                      open the workbench
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
+    python main.py train --synthetic "preset=learnable" --arch patchtst --learning-curve --out runs/patchtst
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
     python main.py forecast --ticker SP500 --arch lstm --horizons 1,5,20 --out runs/forecast
     python main.py anomalies --synthetic "n=2000,spikes=8,seed=3" --out runs/anomalies
@@ -68,6 +69,10 @@ def _train(args: argparse.Namespace) -> int:
     data = pooled_windows(loaded.bars, config.windows)
     print(f"windows: {len(data.train)} train / {len(data.val)} validation / {len(data.test)} test samples of "
           f"{config.windows.window} bars × {len(config.windows.features)} features")
+    if args.learning_curve:
+        from engine.learning_curve import check_sizes
+
+        check_sizes(data, config.training)  # before the first model trains
     scored = train_and_score(config, data, on_event=_print_event)
     if len(data.test) == 0:
         print("note: the test split is empty (test fraction 0), so there are no test metrics")
@@ -88,7 +93,30 @@ def _train(args: argparse.Namespace) -> int:
     write_atomically(out / "summary.json", lambda file: json.dump(summary, file, indent=2))
     _print_summary(summary)
     print(f"wrote {out / 'run.json'}, {out / 'summary.json'} and a model folder per trained architecture in {out}")
+    if args.learning_curve:
+        _learning_curves(config, data, out)
     return 0
+
+
+def _learning_curves(config, data, out: Path) -> None:
+    """Each model retrained on the most recent 25-100 % of the training windows; learning_curve.csv and readings."""
+    import pandas as pd
+
+    from engine.files import write_atomically
+    from engine.learning_curve import learning_curve
+    from engine.pipeline import model_labels
+
+    frames = []
+    for label, model_config in zip(model_labels(config.models), config.models):
+        print(f"[{label}] learning curve: training on 25, 50, 75 and 100 % of the training windows", flush=True)
+        curve = learning_curve(label, model_config, data, config.training, classification=config.classification)
+        frames.append(curve.to_frame())
+        for point in curve.points:
+            print(f"[{label}]   {point.windows:>6} windows  train {point.train_loss:.5f}  val {point.val_loss:.5f}  "
+                  f"(naive {point.naive_train:.5f} / {curve.naive_val:.5f})")
+        print(f"[{label}] reading: {curve.reading}")
+    path = write_atomically(out / "learning_curve.csv", lambda file: pd.concat(frames).to_csv(file, index=False))
+    print(f"wrote {path}")
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -408,6 +436,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_data_options(train)
     _add_model_options(train)
     train.add_argument("--out", default="runs/latest", help="folder for the models and summary (default %(default)s)")
+    train.add_argument("--learning-curve", action="store_true", help="also retrain each model on the most recent "
+                       "25, 50, 75 and 100%% of the training windows and write learning_curve.csv with the "
+                       "bias/variance reading (default %(default)s)")
     train.set_defaults(command=_train)
 
     backtest = commands.add_parser("backtest", help="walk-forward backtest; writes predictions.csv and metrics.csv")

@@ -30,6 +30,24 @@ def test_train_writes_models_run_config_and_summary(tmp_path, capsys):
     assert (tmp_path / "lstm" / "model.pt").is_file() and (tmp_path / "linear" / "model.json").is_file()
 
 
+def test_train_draws_a_learning_curve_on_demand(tmp_path, capsys):
+    args = ["train", "--synthetic", "preset=learnable,n=600", "--arch", "nlinear", "--epochs", "2", "--window", "10",
+            "--learning-curve", "--out", str(tmp_path)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "[nlinear] reading: " in printed
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")
+    assert list(curve["fraction"]) == [0.25, 0.5, 0.75, 1.0] and (curve["val_loss"] > 0).all()
+
+
+def test_a_learning_curve_with_too_few_windows_is_refused_before_training(tmp_path, capsys):
+    args = ["train", "--synthetic", "preset=learnable,n=300", "--arch", "nlinear", "--batch-size", "128",
+            "--learning-curve", "--out", str(tmp_path)]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.out and "needs at least 128" in captured.err
+
+
 def test_data_prints_the_quality_report(capsys):
     assert main(["data", "--ticker", "SP500"]) == 0
     assert "SP500" in capsys.readouterr().out
