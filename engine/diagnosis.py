@@ -21,7 +21,7 @@ Verdict = Literal["no_signal", "over_fitting", "under_fitting", "good_fit"]
 NAIVE_BAND = 0.05  # a loss within ±5 % of naive's sits "at naive's level"
 LEARNED = 0.10  # a training loss at least 10 % below naive's has learned something on its own windows
 VAL_RISE = 0.05  # validation loss ending 5 % or more above its best, while training loss fell: over-fitting
-GAP_GROWTH = 0.10  # validation − training gap grown since epoch 1 by 10 % or more of naive's validation loss
+GAP_GROWTH = 0.10  # the relative validation − training gap (relative_gap) grown by 0.10 or more since epoch 1
 COIN_FLIP_BCE = math.log(2.0)  # a direction target's naive loss: the cross-entropy of always saying 50 %
 
 TITLES: dict[Verdict, str] = {"no_signal": "no signal to learn", "over_fitting": "over-fitting",
@@ -125,18 +125,24 @@ def _over_fitting(train: list[float], val: list[float], naive: NaiveLoss) -> tup
         return "over_fitting", (
             f"validation loss rose from {_num(val[best])} at epoch {best + 1} to {_num(val[-1])} at epoch {n} "
             f"(+{val[-1] / val[best] - 1:.0%}) while training loss fell from {_num(train[best])} to {_num(train[-1])}.")
-    first_gap, last_gap = val[0] - train[0], val[-1] - train[-1]
-    if (last_gap - first_gap) / naive.val >= GAP_GROWTH:
+    first_gap, last_gap = relative_gap(train[0], val[0], naive), relative_gap(train[-1], val[-1], naive)
+    if last_gap - first_gap >= GAP_GROWTH:
         return "over_fitting", (
-            f"the gap between validation and training loss grew from {_num(first_gap)} at epoch 1 to "
-            f"{_num(last_gap)} at epoch {n}, {_pct((last_gap - first_gap) / naive.val)} of naive's validation loss "
-            f"({_num(naive.val)}).")
+            f"the gap between validation and training loss, each as a share of naive's on its own windows, grew "
+            f"from {_pct(first_gap)} at epoch 1 to {_pct(last_gap)} at epoch {n} (validation {_num(val[-1])} vs "
+            f"naive {_num(naive.val)}, training {_num(train[-1])} vs naive {_num(naive.train)}).")
     if v_best >= 1 - NAIVE_BAND:
         return "over_fitting", (
             f"training loss fell to {_pct(t_end)} of naive's ({_num(train[-1])} vs {_num(naive.train)}) by epoch "
             f"{n}, but the best validation loss, at epoch {best + 1}, is {_pct(v_best)} of naive's ({_num(val[best])} "
             f"vs {_num(naive.val)}): what it learned does not carry over to new windows.")
     return None
+
+
+def relative_gap(train: float, val: float, naive: NaiveLoss) -> float:
+    """Validation minus training loss, each divided by naive's loss on its own windows: the splits' losses differ
+    in level when their volatility does, and this gap does not."""
+    return val / naive.val - train / naive.train
 
 
 def _under_fitting(train: list[float], naive: NaiveLoss) -> tuple[Verdict, str] | None:

@@ -20,7 +20,7 @@ from engine.windows import MIN_TRAIN_SAMPLES, Samples, WindowedData
 from models import ModelConfig
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
-CURVE_GAP = 0.10  # validation − training error at full size, as a share of naive's validation loss: high variance
+CURVE_GAP = 0.10  # at full size, validation error / naive's minus training error / naive's: high variance
 STILL_FALLING = 0.02  # validation error at full size this share below its value at the smallest size: still falling
 
 
@@ -74,20 +74,20 @@ def read_curve(points: list[CurvePoint] | tuple[CurvePoint, ...], naive_val: flo
     """The bias/variance reading of a learning curve, first rule that holds."""
     small, full = points[0], points[-1]
     v_full, t_full = full.val_loss / naive_val, full.train_loss / full.naive_train
-    gap = (full.val_loss - full.train_loss) / naive_val
+    gap = v_full - t_full  # each error as a share of naive's on its own windows
     sizes = f"{small.windows} to {full.windows} windows"
     if all(abs(p.val_loss / naive_val - 1) <= NAIVE_BAND for p in points) and abs(t_full - 1) <= NAIVE_BAND:
         return (f"No signal: from {sizes} the validation error stays within {NAIVE_BAND:.0%} of naive's "
                 f"({_range(points, naive_val)}) and the training error ends at {t_full:.0%} of it. More data or "
                 "a bigger model will not help here.")
-    if gap >= CURVE_GAP:
+    if gap >= CURVE_GAP or (t_full <= 1 - LEARNED and v_full >= 1 - NAIVE_BAND):
         falling = (small.val_loss - full.val_loss) / naive_val >= STILL_FALLING
         trend = (f"still falls from {small.val_loss:.4g} to {full.val_loss:.4g}, so more data would likely help"
                  if falling else f"has stopped falling ({small.val_loss:.4g} → {full.val_loss:.4g}), so more data "
                  "alone will not close it: regularise or shrink the model")
-        return (f"High variance (over-fitting): at {full.windows} windows validation error ({full.val_loss:.4g}) "
-                f"is above training error ({full.train_loss:.4g}) by {gap:.0%} of naive's; the validation error "
-                f"{trend}.")
+        return (f"High variance (over-fitting): at {full.windows} windows the training error is {t_full:.0%} of "
+                f"naive's but the validation error {v_full:.0%} of it ({full.train_loss:.4g} vs "
+                f"{full.val_loss:.4g}); the validation error {trend}.")
     if t_full > 1 - LEARNED:
         return (f"High bias (under-fitting): at {full.windows} windows even the training error is {t_full:.0%} of "
                 f"naive's and the two curves lie close ({full.train_loss:.4g} vs {full.val_loss:.4g}): more data "
