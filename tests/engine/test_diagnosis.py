@@ -161,3 +161,26 @@ def test_train_and_every_backtest_fold_carry_the_diagnosis(tmp_path):
     with RunStore(tmp_path / "runs.sqlite") as store:
         stored = store.load(store.save(config, result, fingerprint="x"))
     assert stored.result.folds == result.folds
+
+
+def test_a_run_stored_before_the_diagnosis_reads_with_no_verdicts(tmp_path):
+    import sqlite3
+
+    from engine.pipeline import run_backtest
+    from engine.store import RunStore
+
+    config = RunConfig(windows=WindowConfig(window=8, features=("log_return",)), models=(model_config_for("nlinear"),),
+                       training=TrainConfig(epochs=1, device="cpu"),
+                       walk_forward=WalkForwardConfig(initial_train=250, retrain_every=0))
+    result = run_backtest(config, {"X": _bars(400)}).result
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        run_id = store.save(config, result, fingerprint="x")
+    with sqlite3.connect(path) as connection:  # as an older version wrote it: folds without the two fields
+        (folds,), = connection.execute("SELECT folds FROM runs WHERE id = ?", (run_id,)).fetchall()
+        old = [{k: v for k, v in fold.items() if k not in ("verdict", "diagnosis")} for fold in json.loads(folds)]
+        connection.execute("UPDATE runs SET folds = ? WHERE id = ?", (json.dumps(old), run_id))
+    with RunStore(path) as store:
+        stored = store.load(run_id)
+    assert [fold.verdict for fold in stored.result.folds] == ["", ""]
+    assert [fold.epochs_run for fold in stored.result.folds] == [fold.epochs_run for fold in result.folds]

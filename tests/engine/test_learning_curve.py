@@ -77,3 +77,10 @@ def test_a_model_without_attention_has_no_map(learnable):
     trained = train_model(model_config_for("nlinear"), learnable.train.x, learnable.train.y, None, None,
                           TrainConfig(epochs=1, device="cpu"))
     assert attention_map(trained, learnable.test) is None
+
+
+def test_a_learning_curve_without_validation_windows_is_refused():
+    bars = generate_series(parse_spec("preset=learnable,n=700,seed=1")).bars
+    data = build_windows({"synthetic": bars}, WindowConfig(window=12, features=("log_return",), val_fraction=0.0))
+    with pytest.raises(WorkbenchError, match="there are no validation windows: set a validation fraction above 0"):
+        learning_curve("nlinear", model_config_for("nlinear"), data, FAST, classification=False)
