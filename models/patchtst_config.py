@@ -50,7 +50,7 @@ class PatchTSTConfig(DenseConfig):
         super().__post_init__()
         if self.d_model % self.n_heads:
             raise WorkbenchError(
-                f"patchtst: {self.n_heads} attention heads do not divide the model width {self.d_model}: choose "
+                f"{self.n_heads} attention heads do not divide the model width {self.d_model}: choose "
                 f"a width that is a multiple of the heads (e.g. {self.n_heads * max(1, self.d_model // self.n_heads)}) "
                 "or a number of heads that divides it.")
 

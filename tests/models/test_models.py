@@ -348,7 +348,7 @@ def test_a_window_too_short_for_the_architecture_is_refused_before_training(arch
 
 
 def test_heads_that_do_not_divide_the_model_width_are_refused() -> None:
-    with pytest.raises(WorkbenchError, match=r"^patchtst: 3 attention heads do not divide the model width 32: choose "
+    with pytest.raises(WorkbenchError, match=r"^3 attention heads do not divide the model width 32: choose "
                                              r"a width that is a multiple of the heads \(e.g. 30\)"):
         model_config_for("patchtst", n_heads=3)
 
