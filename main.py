@@ -2,6 +2,7 @@
 
     python main.py                      open the workbench
     python main.py train --ticker SP500 --arch lstm --epochs 20 --out runs/lstm
+    python main.py train --synthetic "preset=learnable" --arch patchtst --learning-curve --out runs/patchtst
     python main.py backtest --ticker SP500 --arch lstm --arch gru --epochs 10 --out runs/bt
     python main.py forecast --ticker SP500 --arch lstm --horizons 1,5,20 --out runs/forecast
     python main.py anomalies --synthetic "n=2000,spikes=8,seed=3" --out runs/anomalies
@@ -69,6 +70,10 @@ def _train(args: argparse.Namespace) -> int:
     data = pooled_windows(loaded.bars, config.windows)
     print(f"windows: {len(data.train)} train / {len(data.val)} validation / {len(data.test)} test samples of "
           f"{config.windows.window} bars × {len(config.windows.features)} features")
+    if args.learning_curve:
+        from engine.learning_curve import check_sizes
+
+        check_sizes(data, config.training)  # before the first model trains
     scored = train_and_score(config, data, on_event=_print_event)
     if len(data.test) == 0:
         print("note: the test split is empty (test fraction 0), so there are no test metrics")
@@ -83,12 +88,36 @@ def _train(args: argparse.Namespace) -> int:
         summary[label] = {"outcome": outcome.reason, "message": outcome.message, "epochs_run": outcome.epochs_run,
                           "best_epoch": outcome.best_epoch, "best_validation_loss": outcome.best_loss,
                           "device": outcome.device,
+                          "diagnosis": None if outcome.diagnosis is None else outcome.diagnosis.to_dict(),
                           "test": scored.scores.get(label)}
     write_atomically(out / "run.json", lambda file: file.write(config.to_json()))
     write_atomically(out / "summary.json", lambda file: json.dump(summary, file, indent=2))
     _print_summary(summary)
     print(f"wrote {out / 'run.json'}, {out / 'summary.json'} and a model folder per trained architecture in {out}")
+    if args.learning_curve:
+        _learning_curves(config, data, out)
     return 0
+
+
+def _learning_curves(config, data, out: Path) -> None:
+    """Each model retrained on the most recent 25-100 % of the training windows; learning_curve.csv and readings."""
+    import pandas as pd
+
+    from engine.files import write_atomically
+    from engine.learning_curve import learning_curve
+    from engine.pipeline import model_labels
+
+    frames = []
+    for label, model_config in zip(model_labels(config.models), config.models):
+        print(f"[{label}] learning curve: training on 25, 50, 75 and 100 % of the training windows", flush=True)
+        curve = learning_curve(label, model_config, data, config.training, classification=config.classification)
+        frames.append(curve.to_frame())
+        for point in curve.points:
+            print(f"[{label}]   {point.windows:>6} windows  train {point.train_loss:.5f}  val {point.val_loss:.5f}  "
+                  f"(naive {point.naive_train:.5f} / {curve.naive_val:.5f})")
+        print(f"[{label}] reading: {curve.reading}")
+    path = write_atomically(out / "learning_curve.csv", lambda file: pd.concat(frames).to_csv(file, index=False))
+    print(f"wrote {path}")
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -385,6 +414,8 @@ def _print_fold(event) -> None:
 
     if isinstance(event, FoldDone):
         print(fold_line(event), flush=True)
+        if event.fold.diagnosis:
+            print(f"  diagnosis: {event.fold.diagnosis}")
 
 
 def _print_leaderboard(metrics) -> None:
@@ -396,13 +427,15 @@ def _print_leaderboard(metrics) -> None:
 
 
 def _print_event(label: str, event) -> None:
-    from engine.event_lines import ended_line, epoch_line
+    from engine.event_lines import diagnosis_line, ended_line, epoch_line
     from engine.train import EpochReport, TrainingEnded
 
     if isinstance(event, EpochReport):
         print(f"[{label}] {epoch_line(event)}", flush=True)
     elif isinstance(event, TrainingEnded):
         print(f"[{label}] {ended_line(event)}")
+        if event.diagnosis is not None:
+            print(f"[{label}] {diagnosis_line(event.diagnosis)}")
 
 
 def _print_summary(summary: dict) -> None:
@@ -491,6 +524,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_data_options(train)
     _add_model_options(train)
     train.add_argument("--out", default="runs/latest", help="folder for the models and summary (default %(default)s)")
+    train.add_argument("--learning-curve", action="store_true", help="also retrain each model on the most recent "
+                       "25, 50, 75 and 100%% of the training windows and write learning_curve.csv with the "
+                       "bias/variance reading (default %(default)s)")
     train.set_defaults(command=_train)
 
     backtest = commands.add_parser("backtest", help="walk-forward backtest; writes predictions.csv and metrics.csv")

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from engine.baseline import fit_linear_baseline
+from engine.diagnosis import Diagnosis, naive_losses
 from engine.fit_config import TrainConfig, WalkForwardConfig
 from engine.folds import Fold, fold_spans
 from engine.train import TrainEvent, predict, train_model
@@ -64,6 +65,7 @@ class FittedFold:
     epochs_run: int  # 0 for the closed-form baseline
     best_epoch: int
     warm_started: bool
+    diagnosis: Diagnosis | None = None  # a network's verdict on its loss curves; None for the closed-form baseline
 
 
 class FoldFitter(Protocol):
@@ -91,12 +93,13 @@ class NetworkFitter:
         train, val = samples["train"], samples["val"]
         trained = train_model(self.model_config, train.x, train.y, val.x, val.y, training,
                               classification=self.classification, initial_state=previous if warm else None,
+                              naive=naive_losses(train, val, classification=self.classification),
                               should_stop=should_stop, on_event=on_event)
         if trained.outcome.reason == "cancelled":
             return None
         outputs = predict(trained.model, samples["test"].x, classification=self.classification)
         return FittedFold(outputs, trained.model.state_dict(), trained.outcome.epochs_run, trained.outcome.best_epoch,
-                          warm)
+                          warm, trained.outcome.diagnosis)
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ def walk_forward(
             scaler_fit_start=span.index[windows.warmup], scaler_fit_end=span.index[fold_span.val_start - 1],
             test_start=pd.Timestamp(test.input_end.min()), test_end=pd.Timestamp(test.input_end.max()),
             epochs_run=fitted.epochs_run, best_epoch=fitted.best_epoch, warm_started=fitted.warm_started,
+            verdict=fitted.diagnosis.verdict if fitted.diagnosis else "",
+            diagnosis=fitted.diagnosis.text if fitted.diagnosis else "",
         )
         frames.append(predictions)
         folds.append(fold)

@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.diagnosis import TITLES
+
 if TYPE_CHECKING:  # the events live in torch modules; reading them needs no torch
     from engine.backtest import FoldDone
+    from engine.diagnosis import Diagnosis
     from engine.train import EpochReport, TrainingEnded
 
 
 def fold_line(event: FoldDone) -> str:
-    """'lstm on SP500: fold 2/5 trained to 2019-12-31, predicted 2020-01-02 to 2020-06-30 (12 epochs, warm start)'."""
+    """'lstm on SP500: fold 2/5 trained to 2019-12-31, predicted 2020-01-02 to 2020-06-30 (12 epochs, warm start)
+    · no signal to learn' (the fold's verdict, for a network)."""
     fold = event.fold
+    verdict = f" · {TITLES[fold.verdict]}" if fold.verdict else ""
     return (f"{fold.model} on {fold.ticker}: fold {fold.index + 1}/{event.folds} trained to "
             f"{fold.train_end:%Y-%m-%d}, predicted {fold.test_start:%Y-%m-%d} to {fold.test_end:%Y-%m-%d} "
-            f"({fold.fitting})")
+            f"({fold.fitting}){verdict}")
+
+
+def diagnosis_line(diagnosis: Diagnosis) -> str:
+    """'diagnosis: no signal to learn: after 12 epochs the training loss is 99% of naive's ... A bigger model ...'."""
+    return f"diagnosis: {diagnosis.text}"
 
 
 def epoch_line(event: EpochReport) -> str:

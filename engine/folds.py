@@ -64,6 +64,8 @@ class Fold:
     epochs_run: int  # 0: fitted in closed form (the linear baseline)
     best_epoch: int
     warm_started: bool
+    verdict: str = ""  # engine.diagnosis Verdict of the fold's fit; "" for the baseline and runs stored before it
+    diagnosis: str = ""  # the verdict in words, with the epochs and numbers it rests on
 
     @property
     def fitting(self) -> str:

@@ -14,6 +14,7 @@ from engine.data import MarketCache, QualityReport, load_tickers, read_ohlcv_csv
 from engine.data.frame import format_ts
 from engine.data.quality import build_report, with_calendar
 from engine.data.synthetic import SYNTHETIC_NAME, generate_series, parse_spec
+from engine.diagnosis import naive_losses
 from engine.errors import WorkbenchError
 from engine.estimate import FoldClock
 from engine.experiments.executors import Execution
@@ -98,6 +99,7 @@ def train_models(
         trained[label] = train_model(
             model_config, data.train.x, data.train.y, data.val.x, data.val.y, config.training,
             classification=config.classification, should_stop=should_stop,
+            naive=naive_losses(data.train, data.val, classification=config.classification),
             on_event=None if on_event is None else (lambda event, label=label: on_event(label, event)),
         )
     return trained

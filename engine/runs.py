@@ -83,6 +83,8 @@ class RunConfig:
         object.__setattr__(self, "models", tuple(self.models))
         if not self.models:
             raise WorkbenchError("No architecture selected: tick at least one model (e.g. LSTM).")
+        for model in self.models:
+            model.check_window(self.windows.window)
 
     @property
     def classification(self) -> bool:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from engine.device import resolve_device
+from engine.diagnosis import Diagnosis, NaiveLoss, diagnose
 from engine.errors import WorkbenchError
 from engine.fit_config import TrainConfig
 from models import ModelConfig
@@ -62,6 +63,7 @@ class TrainingEnded:
     captured: bool  # the CUDA-graph step was used
     message: str
     trained: bool  # an epoch completed, or the weights came from a warm start: there is a model to score
+    diagnosis: Diagnosis | None = None  # the verdict on the loss curves against naive's loss; None without either
 
 
 TrainEvent = BatchProgress | EpochReport | TrainingEnded
@@ -88,10 +90,15 @@ def train_model(
     *,
     classification: bool = False,
     initial_state: Mapping[str, torch.Tensor] | None = None,
+    naive: NaiveLoss | None = None,
     on_event: Callable[[TrainEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainedModel:
-    """Build the model from its config (seeded), optionally warm-start it, and fit it."""
+    """Build the model from its config (seeded), optionally warm-start it, and fit it.
+
+    With `naive` (engine.diagnosis.naive_losses of the same windows) the TrainingEnded event carries the
+    diagnosis of the fit's loss curves.
+    """
     config.require_batch_fits(len(x_train))
     torch.manual_seed(config.seed)
     timesteps, n_features = x_train.shape[1:]
@@ -101,7 +108,8 @@ def train_model(
     device = resolve_device(config.device)
     with _gpu_memory_guard("training"):
         history, outcome = _fit(model.to(device), x_train, y_train, x_val, y_val, config, device,
-                                classification, initial_state is not None, on_event or (lambda event: None), should_stop or (lambda: False))
+                                classification, initial_state is not None, naive, on_event or (lambda event: None),
+                                should_stop or (lambda: False))
     return TrainedModel(model.eval(), model_config, (timesteps, n_features), y_train.shape[1], classification,
                         history, outcome)
 
@@ -128,7 +136,7 @@ def _gpu_memory_guard(activity: str) -> Iterator[None]:
                              "model, or choose device 'cpu' in the training settings.") from error
 
 
-def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, warm, emit, should_stop):
+def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, warm, naive, emit, should_stop):
     x = torch.as_tensor(x_train, dtype=torch.float32, device=device)  # (N, T, F), resident for the whole fit
     y = torch.as_tensor(y_train, dtype=torch.float32, device=device)  # (N, H)
     has_val = x_val is not None and len(x_val) > 0
@@ -191,8 +199,10 @@ def _fit(model, x_train, y_train, x_val, y_val, config, device, classification, 
     model.load_state_dict(best_state)
     optimizer.zero_grad(set_to_none=True)  # the returned model holds no gradients (nor a CUDA graph's memory)
     trained = bool(history) or warm
+    diagnosis = None if naive is None else diagnose([r.train_loss for r in history],
+                                                    [r.val_loss for r in history] if has_val else None, naive)
     outcome = TrainingEnded(reason, len(history), best_epoch, best_loss, str(device), use_graph and runner.captured,
-                            _outcome_message(reason, best_epoch, len(history), trained), trained)
+                            _outcome_message(reason, best_epoch, len(history), trained), trained, diagnosis)
     emit(outcome)
     return tuple(history), outcome
 

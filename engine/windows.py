@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from engine.config import DictConfig
 from engine.errors import WorkbenchError
-from engine.features import FEATURES, TARGETS, TargetKind, feature_frame, target_frame
+from engine.features import FEATURES, TARGETS, TargetKind, feature_frame, no_change_forecast, target_frame
 
 if TYPE_CHECKING:
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -89,6 +89,7 @@ class Samples:
 
     x: np.ndarray  # (n, window, features) float32, scaled
     y: np.ndarray  # (n, horizons) float64, scaled: what models fit (train.py makes float32 tensors of it)
+    naive: np.ndarray  # (n, horizons) float64: the no-change forecast, scaled like y (NaN for a direction target)
     actual: np.ndarray  # (n, horizons) float64: the targets as target_frame gives them, unscaled and exact
     input_end: np.ndarray  # (n,) datetime64: the last input bar
     target_time: np.ndarray  # (n, horizons) datetime64: the bar each target describes
@@ -196,19 +197,22 @@ def window_series(ticker: str, bars: pd.DataFrame, config: WindowConfig, val_sta
         features = feature_scaler.transform(features)
     target_scaler = None if config.target == "direction" else _make_scaler(config.scaler)
     targets = actual
+    close = bars["close"].to_numpy()
+    naive = (np.full(actual.shape, np.nan) if config.target == "direction" else
+             no_change_forecast(config.target, close, len(config.horizons)))
     if target_scaler is not None:
         target_scaler.fit(actual[segments["train"]])
-        targets = target_scaler.transform(actual)
+        targets, naive = target_scaler.transform(actual), target_scaler.transform(naive)
 
     # windows[e - window + 1] holds bars e-window+1 .. e: shape (n_windows, features, window)
     windows = sliding_window_view(features.astype(np.float32), config.window, axis=0)
     times = bars.index.to_numpy()
-    close = bars["close"].to_numpy()
     horizon_offsets = np.asarray(config.horizons)
     parts = {
         name: Samples(
             x=np.ascontiguousarray(windows[ends - config.window + 1].transpose(0, 2, 1)),
             y=targets[ends],
+            naive=naive[ends],
             actual=actual[ends],
             input_end=times[ends],
             target_time=times[ends[:, None] + horizon_offsets[None, :]],

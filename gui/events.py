@@ -87,6 +87,14 @@ class RunResult:
     trained: dict[str, Any]  # label → engine TrainedModel
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     cancelled: bool = False
+    attention: dict[str, Any] = field(default_factory=dict)  # label → engine.attention.AttentionMap of its test windows
+
+
+@dataclass(frozen=True)
+class LearningCurves:
+    """What the learning-curve task returns: engine.learning_curve.LearningCurve by model label."""
+
+    curves: dict[str, Any]
 
 
 @dataclass(frozen=True)

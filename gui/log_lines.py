@@ -6,7 +6,7 @@ these functions add the run they belong to.
 from __future__ import annotations
 
 from engine.estimate import BacktestProgress, TimeEstimate
-from engine.event_lines import ended_line, epoch_line, fold_line
+from engine.event_lines import diagnosis_line, ended_line, epoch_line, fold_line
 from gui.events import BacktestOutcome, BacktestRequest, ModelEvaluated, RunResult, WindowsReady
 from gui.format import count, duration, number
 
@@ -47,7 +47,8 @@ def epoch(run: int, label: str, event) -> str:
 
 
 def training_ended(run: int, label: str, event) -> str:
-    return f"Run {run}: [{label}] {ended_line(event)}"
+    diagnosis = "" if event.diagnosis is None else f" {diagnosis_line(event.diagnosis)}"
+    return f"Run {run}: [{label}] {ended_line(event)}{diagnosis}"
 
 
 def windows_ready(run: int, event: WindowsReady) -> str:

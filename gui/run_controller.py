@@ -22,6 +22,7 @@ from gui.events import (
     BacktestRequest,
     BarsLoaded,
     ForecastOutcome,
+    LearningCurves,
     ModelEvaluated,
     ModelEvent,
     Notice,
@@ -62,6 +63,8 @@ class RunController(QObject):
         runs.sigEvent.connect(self._event)
         runs.sigFinished.connect(self._finished)
         runs.sigFailed.connect(self._failed)
+        self._curve_run: tuple[int, object] | None = None  # (run number, RunConfig) the learning curve retrains
+        training_view.learning_curve.sigRequested.connect(self._learning_curve)
 
     @cached_property
     def _handlers(self) -> dict[type, Callable[[int, object], None]]:
@@ -175,7 +178,36 @@ class RunController(QObject):
             return
         for label, trained in result.trained.items():
             self.trained[f"run {number} · {label}"] = (trained, result.config)
+        self.training_view.show_attention(result.attention)
+        if result.trained and not result.cancelled:
+            self._curve_run = (number, result.config)
+            self.training_view.learning_curve.allow(True, f"Retrains the models of run {number} on the most recent "
+                                                          "25, 50, 75 and 100 % of its training windows.")
         self._announce(log_lines.training_finished(number, result))
+
+    @Slot()
+    def _learning_curve(self) -> None:
+        """Retrain the last Train run's models at four training sizes on the worker, then draw the curves."""
+        from gui.tasks import learning_curve_run
+
+        if self._curve_run is None:
+            return
+        number, config = self._curve_run
+        view = self.training_view.learning_curve
+        view.allow(False, f"Training run {number}'s models at four training sizes…")
+        self.activity.setText(f"Learning curve of run {number}…")
+
+        def done(outcome: LearningCurves) -> None:
+            view.show_curves(outcome.curves)
+            view.allow(True, f"Learning curve of run {number}: the reading is under the plot.")
+            self.activity.setText(f"Learning curve of run {number} drawn on the Training tab")
+            self.log(f"Run {number}: learning curve drawn for {', '.join(outcome.curves)}")
+
+        def failed(failure: Failure) -> None:
+            view.allow(True, f"No learning curve: {failure.message}")
+            self._show_failure("The learning curve could not be drawn", failure)
+
+        self._start_job(partial(learning_curve_run, config), "learning curve", done, failed)
 
     def _backtest_finished(self, number: int, outcome: BacktestOutcome) -> None:
         """The result and the log lines at once; the forecast and the Compare row each a turn later, so the window

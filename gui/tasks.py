@@ -22,6 +22,7 @@ from gui.events import (
     Emit,
     EngineInfo,
     ForecastOutcome,
+    LearningCurves,
     ModelEvaluated,
     ModelEvent,
     Notice,
@@ -163,7 +164,42 @@ def train_run(config, emit: Emit, should_stop: ShouldStop) -> RunResult:
     if len(data.test) == 0:
         emit(Notice("The test split is empty (test fraction 0), so there are no test metrics."))
     fitted = {label: model for label, model in scored.trained.items() if model.outcome.trained}
-    return RunResult(config, fitted, scored.scores, cancelled=should_stop())
+    return RunResult(config, fitted, scored.scores, cancelled=should_stop(), attention=_attention(fitted, data))
+
+
+def _attention(fitted: dict, data) -> dict:
+    """What each attention model looked at over the test windows (the validation ones without a test split)."""
+    from engine.attention import attention_map
+
+    windows = data.test if len(data.test) else data.val
+    return {label: found for label, model in fitted.items() if (found := attention_map(model, windows)) is not None}
+
+
+def learning_curve_run(config, emit: Emit, should_stop: ShouldStop) -> LearningCurves:
+    """Each model of a Train run retrained on the most recent 25-100 % of its training windows (the learning
+    curve), on the run's data loaded and windowed afresh."""
+    from engine.learning_curve import check_sizes, learning_curve
+    from engine.pipeline import load_data, model_labels
+    from engine.pooling import pooled_windows
+
+    emit(Stage("Loading data for the learning curve"))
+    data = pooled_windows(load_data(config.data).bars, config.windows)
+    check_sizes(data, config.training)
+    curves, shown = {}, set()
+
+    def progress(label: str, fraction: float) -> None:
+        if (label, fraction) not in shown:
+            shown.add((label, fraction))
+            emit(Stage(f"Learning curve of {label}: training on the most recent {fraction:.0%} of the windows"))
+
+    for label, model_config in zip(model_labels(config.models), config.models):
+        curve = learning_curve(label, model_config, data, config.training, classification=config.classification,
+                               on_event=lambda fraction, event, label=label: progress(label, fraction),
+                               should_stop=should_stop)
+        if curve is None:
+            break
+        curves[label] = curve
+    return LearningCurves(curves)
 
 
 def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) -> BacktestOutcome:

@@ -11,12 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from models.attention_lstm_config import AttentionLSTMConfig
 from models.cnn_config import CNNConfig
+from models.cnn_lstm_config import CNNLSTMConfig
 from models.config import ModelConfig
+from models.dlinear_config import DLinearConfig
 from models.errors import WorkbenchError
 from models.linear_config import LinearConfig
 from models.lstm_autoencoder_config import LSTMAutoencoderConfig
 from models.mlp_config import MLPConfig
+from models.nlinear_config import NLinearConfig
+from models.patchtst_config import PatchTSTConfig
 from models.recurrent_config import GRUConfig, LSTMConfig, RNNConfig
 
 
@@ -34,11 +39,18 @@ class Architecture:
 
 ARCHITECTURES: dict[str, Architecture] = {entry.name: entry for entry in (
     Architecture(LinearConfig, "Linear", "One weighted sum of the whole window, trained like the other networks."),
+    Architecture(NLinearConfig, "NLinear", "The window relative to its last bar, then one weighted sum (LTSF)."),
+    Architecture(DLinearConfig, "DLinear", "A moving-average trend and the rest, one weighted sum each (LTSF)."),
     Architecture(MLPConfig, "MLP", "Dense layers on the flattened window; ignores the order of time."),
     Architecture(RNNConfig, "RNN", "Reads the window bar by bar with a simple memory that fades quickly."),
     Architecture(LSTMConfig, "LSTM", "Reads bar by bar with a gated memory that keeps information longest."),
     Architecture(GRUConfig, "GRU", "Gated memory like the LSTM's, with fewer weights to learn."),
     Architecture(CNNConfig, "CNN (TCN)", "Small causal filters slide along time to spot local patterns (TCN-style)."),
+    Architecture(AttentionLSTMConfig, "Attention LSTM",
+                 "An LSTM whose states are averaged with learned weights per bar; shows where it looked."),
+    Architecture(CNNLSTMConfig, "CNN-LSTM", "A conv branch and an LSTM branch read the window; dense layers join them."),
+    Architecture(PatchTSTConfig, "PatchTST",
+                 "A Transformer reads each column as patches of bars, attending across patches."),
 )}
 
 DEFAULT_ARCH = "lstm"

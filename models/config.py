@@ -89,6 +89,10 @@ class ModelConfig(Settings):
             raise TypeError("ModelConfig is the base of the architectures' configs: use models.model_config_for(arch)")
         super().__post_init__()
 
+    def check_window(self, window: int) -> None:
+        """Raise WorkbenchError, saying what to do, when windows of `window` bars are too short for this
+        architecture (a patch or a kernel wider than the window); most take any window."""
+
     @classmethod
     def with_fields(cls, values: Mapping[str, Any]) -> Self:
         """This architecture's config; a field it does not have is a WorkbenchError naming the ones it has."""

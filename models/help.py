@@ -13,8 +13,11 @@ _OTHER_SETTINGS: dict[str, str] = {
         "the simplest network (every backtest also fits one in closed form as its baseline). 'mlp' flattens the window into dense layers "
         "and ignores the order of time. 'rnn', 'lstm' and 'gru' read the window one step at a "
         "time and carry a memory forward; LSTM and GRU have gates that let them remember longer "
-        "than a plain RNN. 'cnn' slides small filters along time to spot local patterns. Start "
-        "simple: if a bigger model cannot beat 'linear' on unseen data, it is learning noise."
+        "than a plain RNN. 'cnn' slides small filters along time to spot local patterns. 'nlinear' "
+        "and 'dlinear' are the cheap linear baselines of the LTSF-Linear paper; 'attention_lstm' "
+        "weighs the LSTM's states bar by bar and shows the weights; 'cnn_lstm' joins a conv and an "
+        "LSTM branch; 'patchtst' is a Transformer over patches of bars. Start simple: if a bigger "
+        "model cannot beat 'linear' on unseen data, it is learning noise."
     ),
     # --- training settings (configured elsewhere, explained here) ---
     "l1": (

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
-from models.layers import dense_stack
+from models.layers import dense_stack, final_states, recurrent_layer
 from models.recurrent_config import RecurrentConfig
 
 
@@ -17,26 +16,14 @@ class _Recurrent(nn.Module):
     def __init__(self, config: RecurrentConfig, n_timesteps: int, n_features: int, n_outputs: int):
         super().__init__()
         self.hidden_size = config.hidden_size
-        self.rnn = getattr(nn, self.cell)(
-            input_size=n_features,
-            hidden_size=config.hidden_size,
-            num_layers=config.num_layers,
-            bidirectional=config.bidirectional,
-            batch_first=True,
-            # torch drops out only between layers, and warns when there is just one
-            dropout=config.dropout if config.num_layers > 1 else 0.0,
-        )
+        self.rnn = recurrent_layer(self.cell, n_features, config)
         directions = 2 if config.bidirectional else 1
         self.head = dense_stack(directions * config.hidden_size, n_outputs, config)
 
     def forward(self, x: Tensor) -> Tensor:
         # x: (B, T, F)
         out, _ = self.rnn(x)  # (B, T, D*H), D = 2 when bidirectional
-        h = self.hidden_size
-        # Each direction's output once it has read the whole window: forward's at the
-        # last step, backward's at the first (an empty slice when unidirectional).
-        final = torch.cat([out[:, -1, :h], out[:, 0, h:]], dim=1)  # (B, D*H)
-        return self.head(final)  # (B, n_outputs)
+        return self.head(final_states(out, self.hidden_size))  # (B, D*H) → (B, n_outputs)
 
 
 class RNN(_Recurrent):

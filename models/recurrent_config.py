@@ -12,7 +12,7 @@ from models.config import DenseConfig, setting
 class RecurrentConfig(DenseConfig):
     hidden_size: int = setting(
         64, label="Hidden units", limits=(1, 4096), advice="choose a positive number of units, e.g. 64", help=(
-            "Number of memory units in each recurrent layer (RNN, LSTM, GRU). More units can hold "
+            "Number of memory units in each recurrent layer (RNN, LSTM, GRU and LSTM kin). More units can hold "
             "more about the past and model richer patterns, but train slower and overfit small data "
             "sets more easily. Too few and the model cannot remember enough to be useful. 32 to 128 "
             "is typical for daily bars."
@@ -20,12 +20,12 @@ class RecurrentConfig(DenseConfig):
     num_layers: int = setting(
         2, label="Recurrent layers", limits=(1, 16), advice="stack one to a few layers, e.g. 2", help=(
             "How many recurrent layers are stacked, each reading the sequence the one below "
-            "produces (RNN, LSTM, GRU). One or two is usually enough. Deeper stacks can combine "
+            "produces (RNN, LSTM, GRU and LSTM kin). One or two is usually enough. Deeper stacks can combine "
             "patterns into higher-level ones, but need more data, train slower and can become "
             "unstable; a single layer may miss patterns built out of other patterns."
         ))
     bidirectional: bool = setting(False, help=(
-        "Also read the window from newest to oldest and combine both readings (RNN, LSTM, GRU). "
+        "Also read the window from newest to oldest and combine both readings (RNN, LSTM, GRU and LSTM kin). "
         "It only uses bars inside the window, so it does not peek at the future, but it doubles "
         "the recurrent cost and often helps little for forecasting. Leave it off unless you want "
         "to compare."

@@ -74,6 +74,7 @@ def main(argv: list[str]) -> int:
     window.grab().save(str(out / "during-run-training.png"), "PNG")
     wait_until(app, lambda: not window.runs.running and window.training_view.results.rowCount() >= 2, 600,
                "the training run")
+    wait_until(app, lambda: len(window.training_view.diagnoses.verdicts()) >= 2, 10, "each fit's verdict")
     window.training_view.set_log_scale(True)
     _backtest(app, window, out)
     _anomalies(app, window)

@@ -20,12 +20,32 @@ def test_train_writes_models_run_config_and_summary(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "[lstm] epoch   2/2" in printed and "[linear] epoch   1/2" in printed
+    assert "[lstm] diagnosis: " in printed and "[linear] diagnosis: " in printed
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert set(summary) == {"lstm", "linear"}
+    assert summary["lstm"]["diagnosis"]["verdict"] in {"no_signal", "over_fitting", "under_fitting", "good_fit"}
     assert summary["lstm"]["test"]["Theil's U"] > 0
     config = RunConfig.from_json((tmp_path / "run.json").read_text())
     assert config.data.tickers == ("SP500",) and [m.arch for m in config.models] == ["lstm", "linear"]
     assert (tmp_path / "lstm" / "model.pt").is_file() and (tmp_path / "linear" / "model.json").is_file()
+
+
+def test_train_draws_a_learning_curve_on_demand(tmp_path, capsys):
+    args = ["train", "--synthetic", "preset=learnable,n=600", "--arch", "nlinear", "--epochs", "2", "--window", "10",
+            "--learning-curve", "--out", str(tmp_path)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "[nlinear] reading: " in printed
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")
+    assert list(curve["fraction"]) == [0.25, 0.5, 0.75, 1.0] and (curve["val_loss"] > 0).all()
+
+
+def test_a_learning_curve_with_too_few_windows_is_refused_before_training(tmp_path, capsys):
+    args = ["train", "--synthetic", "preset=learnable,n=300", "--arch", "nlinear", "--batch-size", "128",
+            "--learning-curve", "--out", str(tmp_path)]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.out and "needs at least 128" in captured.err
 
 
 def test_data_prints_the_quality_report(capsys):
@@ -97,6 +117,9 @@ def test_backtest_writes_predictions_and_metrics_csv_and_stores_the_run(tmp_path
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "fold 1/" in printed and "stored as run" in printed
+    assert printed.count("  diagnosis: ") == 2 * printed.count("gru on SP500: fold")  # a verdict per network fold
+    folds = pd.read_csv(tmp_path / "folds.csv")
+    assert folds.loc[folds["model"] == "gru", "verdict"].notna().all()
     predictions = pd.read_csv(tmp_path / "predictions.csv", parse_dates=["date", "target_date"])
     assert {"date", "ticker", "model", "horizon", "fold", "actual", "predicted", "signal", "position",
             "strategy_return", "equity", "benchmark_equity"} <= set(predictions.columns)

@@ -1,4 +1,5 @@
-"""The Training tab: live loss curves per model, progress with ETA, and the test metrics of each run."""
+"""The Training tab: live loss curves per model, progress with ETA, and below them the test metrics, each fit's
+diagnosis, the attention of attention models and the learning curve."""
 from __future__ import annotations
 
 import math
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -26,6 +28,7 @@ from engine.estimate import BacktestProgress, TimeEstimate
 from gui.events import ModelEvaluated, ModelEvent, WindowsReady
 from gui.format import count, duration, number
 from gui.theme import DARK, Theme, style_plot
+from gui.views.fit_insights import AttentionView, DiagnosisTable, LearningCurveView
 from gui.views.loss_curves import EpochAxis, LossTrace
 from gui.views.progress_rows import ProgressRow
 
@@ -130,20 +133,40 @@ class TrainingView(QWidget):
         self.results.verticalHeader().hide()
         self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.results.horizontalHeader().setStretchLastSection(False)
+        metrics = QWidget()
+        metrics_layout = QVBoxLayout(metrics)
+        metrics_layout.setContentsMargins(0, 4, 0, 0)
+        metrics_layout.addWidget(results_title)
+        metrics_layout.addWidget(results_hint)
+        metrics_layout.addWidget(self.results, 1)
+        self.diagnoses = DiagnosisTable()
+        diagnosis = QWidget()
+        diagnosis_layout = QVBoxLayout(diagnosis)
+        diagnosis_layout.setContentsMargins(0, 4, 0, 0)
+        diagnosis_layout.addWidget(QLabel(
+            "Each fit's loss curves judged against the naive (no-change) forecast's loss on the same windows; "
+            "hover a row for what to try (rules: docs/METRICS.md)."))
+        diagnosis_layout.addWidget(self.diagnoses, 1)
+        self.attention = AttentionView()
+        self.learning_curve = LearningCurveView()
+        self.insights = QTabWidget()
+        self.insights.addTab(diagnosis, "Diagnosis")
+        self.insights.addTab(metrics, "Test metrics")
+        self.insights.addTab(self.attention, "Attention")
+        self.insights.addTab(self.learning_curve, "Learning curve")
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.progress)
-        lower_layout.addWidget(results_title)
-        lower_layout.addWidget(results_hint)
-        lower_layout.addWidget(self.results, 1)
+        lower_layout.addWidget(self.insights, 1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(chart)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([460, 300])
+        self.insights.currentChanged.connect(self._give_charts_room)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(header)
@@ -207,6 +230,8 @@ class TrainingView(QWidget):
         for i, row in enumerate(self._rows.values()):
             row.name.setText(f"<span style='color:{self._colour(i)}'>■</span> {row.label}")
         self.plot.setLabel("left", "Loss (binary cross-entropy)" if config.classification else "Loss (MSE, scaled)")
+        self.diagnoses.clear_rows()
+        self.attention.show_maps({})
         series = ", ".join([*config.data.tickers, *(s.rsplit("/", 1)[-1] for s in config.data.csv_files)])
         self.heading.setText(f"Run {number} · {', '.join(labels)} on {series}")
         self.details.setText("Loading data…")
@@ -314,8 +339,11 @@ class TrainingView(QWidget):
             row.ended = inner
             if inner.reason != "cancelled":
                 row.bar.setValue(1000)
-            row.status.setText(_outcome_words(inner, detailed=True))
+            verdict = "" if inner.diagnosis is None else f" · {inner.diagnosis.title}"
+            row.status.setText(_outcome_words(inner, detailed=True) + verdict)
             row.status.setToolTip(inner.message)
+            if inner.diagnosis is not None:
+                self.diagnoses.add(f"{self._run} · {trace.name}", inner.diagnosis)
             trace.set_best(inner.best_epoch, inner.best_loss)
             self._mark_dirty(event.label)
         self._update_remaining()
@@ -371,8 +399,26 @@ class TrainingView(QWidget):
         self._y_range = None
         self._follow_data()
 
+    @Slot(int)
+    def _give_charts_room(self, index: int) -> None:
+        """The heatmap and the learning curve are charts: they get the larger share of the height, the tables the
+        smaller (the splitter can still be dragged)."""
+        total = sum(self.splitter.sizes())
+        charts = self.insights.widget(index) in (self.attention, self.learning_curve)
+        lower = int(total * (0.62 if charts else 0.4))
+        self.splitter.setSizes([total - lower, lower])
+
+    def show_attention(self, maps: dict) -> None:
+        """A finished Train run's engine.attention.AttentionMap per model; the Attention pane comes to the front."""
+        self.attention.show_maps(maps)
+        if maps:
+            self.insights.setCurrentWidget(self.attention)
+
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self.diagnoses.theme = theme
+        self.attention.apply_theme(theme)
+        self.learning_curve.apply_theme(theme)
         self.plot_widget.setBackground(theme.plot_bg)
         style_plot(self.plot, theme)
         self.legend.setLabelTextColor(theme.plot_fg)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,8 @@ def test_a_fold_says_what_it_trained_on_and_predicted():
                 day("2019-12-31"), day("2020-01-02"), day("2020-06-30"), 0, 0, False)
     assert fold_line(FoldDone(fold, 5, pd.DataFrame())) == (
         "lstm on SP500: fold 2/5 trained to 2019-12-31, predicted 2020-01-02 to 2020-06-30 (fitted in closed form)")
+    judged = replace(fold, epochs_run=12, best_epoch=3, verdict="no_signal", diagnosis="no signal to learn: ...")
+    assert fold_line(FoldDone(judged, 5, pd.DataFrame())).endswith("(12 epochs) · no signal to learn")
 
 
 def test_an_epoch_line_lines_up_and_marks_the_best_epoch_and_a_learning_rate_cut():

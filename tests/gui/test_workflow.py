@@ -36,7 +36,8 @@ def test_the_whole_window_with_its_forms_opens_without_loading_torch_or_scikit_l
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                          check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False False ['linear', 'mlp', 'rnn', 'lstm', 'gru', 'cnn'] 50"
+    cards = ['linear', 'nlinear', 'dlinear', 'mlp', 'rnn', 'lstm', 'gru', 'cnn', 'attention_lstm', 'cnn_lstm', 'patchtst']
+    assert out.stdout.strip().splitlines()[-1] == f"False False {cards} 50"
 
 
 def test_the_forms_can_be_filled_in_while_the_engine_loads(qtbot, settings_path, monkeypatch):

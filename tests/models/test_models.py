@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import WorkbenchError
@@ -24,7 +24,9 @@ from models import (
 from models.registry import MODELS, build_model
 
 T, F, OUT = 8, 4, 2  # window, features, outputs; T*F >= 16 so even "linear" can fit 16 samples
-SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8))
+SMALL = dict(hidden_size=16, hidden_layers=(16,), channels=(8, 8), attention_size=8, moving_average=3, patch_len=4,
+             stride=2, d_model=8, n_heads=2, encoder_layers=1)
+ZOO = ["linear", "nlinear", "dlinear", "mlp", "rnn", "lstm", "gru", "cnn", "attention_lstm", "cnn_lstm", "patchtst"]
 # The allowed values of every fixed-choice field of any architecture.
 CHOICES = {name: spec.choices for entry in ARCHITECTURES.values()
            for name, spec in entry.config.settings().items() if spec.choices}
@@ -56,7 +58,7 @@ def batch(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_registry_lists_every_family() -> None:
-    assert list(ARCHITECTURES) == list(MODELS) == ["linear", "mlp", "rnn", "lstm", "gru", "cnn"]
+    assert list(ARCHITECTURES) == list(MODELS) == ZOO
     assert all(entry.summary.endswith(".") for entry in ARCHITECTURES.values())
     assert all(entry.title and entry.config.arch == name for name, entry in ARCHITECTURES.items())
 
@@ -153,6 +155,13 @@ FIELD_VALUES = dict(
     kernel_size=st.integers(1, 5),
     dilated=st.booleans(),
     pooling=st.sampled_from(CHOICES["pooling"]),
+    attention_size=st.integers(1, 8),
+    moving_average=st.integers(1, 5),
+    patch_len=st.integers(1, 6),
+    stride=st.integers(1, 4),
+    d_model=st.sampled_from([2, 4, 8]),
+    n_heads=st.sampled_from([1, 2]),
+    encoder_layers=st.integers(1, 2),
 )
 CONFIGS = st.sampled_from(list(ARCHITECTURES)).flatmap(
     lambda arch: st.fixed_dictionaries(fields_of(arch, FIELD_VALUES)).map(lambda f: model_config_for(arch, **f))
@@ -170,9 +179,18 @@ CONFIGS = st.sampled_from(list(ARCHITECTURES)).flatmap(
 def test_output_shape_follows_the_data(
     config: ModelConfig, n: int, timesteps: int, features: int, outputs: int
 ) -> None:
+    assume(_fits(config, timesteps))
     model = build_model(config, timesteps, features, outputs).eval()
     out = model(torch.randn(n, timesteps, features))
     assert out.shape == (n, outputs) and torch.isfinite(out).all()
+
+
+def _fits(config: ModelConfig, window: int) -> bool:
+    try:
+        config.check_window(window)
+    except WorkbenchError:
+        return False
+    return True
 
 
 def test_build_model_rejects_empty_sizes() -> None:
@@ -216,6 +234,11 @@ def test_each_architecture_has_the_fields_its_network_reads_in_the_order_of_its_
     assert {name: tuple(entry.config.settings()) for name, entry in ARCHITECTURES.items()} == {
         "linear": ("init",), "mlp": dense, "rnn": recurrent, "lstm": recurrent, "gru": recurrent,
         "cnn": ("channels", "kernel_size", "dilated", "pooling", *dense),
+        "nlinear": ("init",), "dlinear": ("moving_average", "init"),
+        "attention_lstm": ("attention_size", *recurrent),
+        "cnn_lstm": ("hidden_size", "num_layers", "bidirectional", "channels", "kernel_size", "dilated", "pooling",
+                     *dense),
+        "patchtst": ("patch_len", "stride", "d_model", "n_heads", "encoder_layers", *dense),
     }
 
 
@@ -258,6 +281,13 @@ def _config_with(field: str, value: object) -> ModelConfig:
         ("kernel_size", 0),
         ("dilated", "yes"),
         ("pooling", "min"),
+        ("moving_average", 0),
+        ("attention_size", 0),
+        ("patch_len", 0),
+        ("stride", 513),
+        ("d_model", 0),
+        ("n_heads", 1.5),
+        ("encoder_layers", 13),
     ],
 )
 def test_invalid_value_names_the_field(field: str, value: object) -> None:
@@ -294,3 +324,70 @@ def test_help_explains_every_setting() -> None:
     expected = {name for entry in ARCHITECTURES.values() for name in entry.config.settings()} | training
     assert expected <= set(HELP)
     assert all(len(text) > 80 for text in HELP.values())
+
+
+# --- windows too short, and the newer architectures' own rules ---
+
+
+@pytest.mark.parametrize("arch, fields, message", [
+    ("patchtst", dict(patch_len=16), r"^patchtst: the patch \(16 bars\) is longer than the window \(8 bars\): use a "
+                                     r"patch of at most 8 bars or a window of at least 16 bars"),
+    ("dlinear", dict(moving_average=9), r"^dlinear: the moving-average kernel \(9 bars\) is wider than the window "
+                                        r"\(8 bars\): use a kernel of at most 8 bars"),
+])
+def test_a_window_too_short_for_the_architecture_is_refused_before_training(arch, fields, message) -> None:
+    from engine.runs import RunConfig
+    from engine.windows import WindowConfig
+
+    config = model_config_for(arch, **fields)
+    with pytest.raises(WorkbenchError, match=message):
+        build_model(config, n_timesteps=T, n_features=F, n_outputs=OUT)
+    with pytest.raises(WorkbenchError, match=message):
+        RunConfig(windows=WindowConfig(window=T), models=(config,))
+    build_model(config, n_timesteps=20, n_features=F, n_outputs=OUT)  # a longer window takes it
+
+
+def test_heads_that_do_not_divide_the_model_width_are_refused() -> None:
+    with pytest.raises(WorkbenchError, match=r"^3 attention heads do not divide the model width 32: choose "
+                                             r"a width that is a multiple of the heads \(e.g. 30\)"):
+        model_config_for("patchtst", n_heads=3)
+
+
+def test_patches_end_on_the_last_bar() -> None:
+    # T = 8, patch 3, stride 2: patches cover bars 1-3, 3-5, 5-7 (0-based); bar 0 is left out, bar 7 is read.
+    model = build_model(model_config_for("patchtst", patch_len=3, stride=2, d_model=8, n_heads=2), T, F, OUT).eval()
+    assert model.n_patches == 3 and model.first_bar == 1
+    x, _ = batch(2)
+    changed = x.clone()
+    changed[:, 0] += 5.0
+    assert torch.equal(model(changed), model(x))
+    changed[:, -1] += 5.0
+    assert not torch.allclose(model(changed), model(x))
+
+
+@pytest.mark.parametrize("arch", ZOO)
+def test_no_prediction_sees_a_bar_after_its_window(arch: str) -> None:
+    """Future perturbation: windows slid over one series and predicted in one batch; changing every bar after t
+    leaves the predictions of the windows ending at or before t exactly as they were (no leak across the batch)."""
+    torch.manual_seed(0)
+    model = make(arch, "batch_norm" if arch not in ("linear", "nlinear", "dlinear") else "default").eval()
+    series = torch.randn(40, F)
+    windows = lambda s: s.unfold(0, T, 1).transpose(1, 2)  # (40 - T + 1, T, F): window i ends at bar i + T - 1
+    cut = 25
+    perturbed = series.clone()
+    perturbed[cut + 1:] = torch.randn(40 - cut - 1, F) * 3.0
+    before, after = model(windows(series)), model(windows(perturbed))
+    kept = cut - T + 2  # windows ending at bars <= cut
+    assert torch.equal(before[:kept], after[:kept])
+    assert not torch.allclose(before[kept:], after[kept:])
+
+
+@pytest.mark.parametrize("arch", ["attention_lstm", "patchtst"])
+def test_attention_weights_cover_the_window_and_sum_to_one(arch: str) -> None:
+    torch.manual_seed(0)
+    model = make(arch).eval()
+    x, _ = batch(5)
+    weights = model.attention(x)
+    assert weights.shape == (5, T) and (weights >= 0).all()
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
+    assert not torch.allclose(weights[0], weights[1])  # they depend on the window
