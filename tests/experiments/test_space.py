@@ -49,7 +49,7 @@ def test_repeated_arch_is_a_categorical_dimension_first():
     ("dropout=a..b", ["dropout: cannot read the number 'a'"]),
     ("optimizer=adam|lion", ["optimizer='lion' is not one of sgd, adam, adamw, rmsprop"]),
     ("optimizer=1..3", ["optimizer is not a number", "optimizer=sgd|adam|adamw|rmsprop"]),
-    ("arch=lstm|transformer", ["arch='transformer' is not one of linear, mlp"]),
+    ("arch=lstm|transformer", ["arch='transformer' is not one of linear,", "patchtst"]),
     ("optimizer=adam|", ["optimizer has an empty choice"]),
     ("warm_start=yes|no", ["warm_start is true or false"]),
     ("window=10..20,window=30..40", ["names window more than once"]),
