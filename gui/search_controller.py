@@ -35,7 +35,7 @@ class SearchController(QObject):
     def submit(self, experiment, execution, name: str) -> int:
         """Queue a search; it starts now unless a run is going."""
         store = self._store_path()
-        request = SearchRequest(experiment, execution, name or f"search-{datetime.now():%Y%m%d-%H%M%S}",
+        request = SearchRequest(experiment, execution, name or f"search-{datetime.now():%Y%m%d-%H%M%S-%f}",
                                 None if store is None else str(store))
         queued = self.runs.running
         number = self.runs.submit(request)
@@ -86,10 +86,8 @@ class SearchController(QObject):
     def _offer_local(self, request: SearchRequest, failure: Failure) -> None:
         """Ray is missing or its head unreachable: say so, and offer the same search on local workers."""
         self.log(f"Search {request.name}: {failure.message}", "error")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Ray is not available", failure.message,
-                          QMessageBox.StandardButton.Cancel, self.window)
-        local = box.addButton("Use local workers", QMessageBox.ButtonRole.AcceptRole)
-        box.exec()
-        if box.clickedButton() is local:
+        answer = QMessageBox.question(self.window, "Ray is not available",
+                                      f"{failure.message}\n\nUse local workers for this search instead?")
+        if answer == QMessageBox.StandardButton.Yes:
             self.view.settings.set_value("executor", "local")
             self.view.start()
