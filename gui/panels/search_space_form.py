@@ -31,6 +31,8 @@ class _Row:
         else:
             self.low, self.high, self.step = QLineEdit(), QLineEdit(), QLineEdit()
             self.step.setToolTip("Step between the values tried (needed by the grid sampler); empty: continuous")
+            for editor, width in ((self.low, 84), (self.high, 84), (self.step, 56)):
+                editor.setMaximumWidth(width)
             self.log = QCheckBox()
             self.log.setToolTip("Sample on a log scale (the low bound must be above 0)")
             self.editors = (self.low, self.high, self.log, self.step)
