@@ -159,3 +159,31 @@ class AnomalyOutcome:
     run_id: int | None
     not_stored: str | None = None
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search to run in the run queue: the experiment, where its trials run and the study's name."""
+
+    experiment: Any  # engine.experiments.experiment.Experiment
+    execution: Any  # engine.experiments.executors.Execution
+    name: str
+    store_path: str | None = None  # the run store the trials are written to; None = the default one
+    storage: str | None = None  # the Optuna storage URL; None = studies.sqlite beside the run store
+
+
+@dataclass(frozen=True)
+class Importances:
+    """fANOVA importance of each searched parameter, from the trials finished so far (sums to 1)."""
+
+    values: dict[str, float]
+    trials: int  # the complete trials they were computed from
+
+
+@dataclass(frozen=True)
+class SearchFinished:
+    """What a search task returns: the driver's outcome and the last importances."""
+
+    request: SearchRequest
+    outcome: Any  # engine.experiments.study.SearchOutcome
+    importances: Importances | None

@@ -42,9 +42,10 @@ from gui.panels.run_buttons import RunButtons
 from gui.panels.run_panel import RunPanel
 from gui.run_controller import RunController
 from gui.run_queue import RunQueue
+from gui.search_controller import SearchController
 from gui.tasks import check_csv, estimate_run, load_engine
 from gui.theme import DARK, THEMES, Theme, apply_theme
-from gui.views import AnomalyView, BacktestView, CompareView, DataView, LogView, TrainingView
+from gui.views import AnomalyView, BacktestView, CompareView, DataView, LogView, SearchView, TrainingView
 from gui.window_settings import PREFERRED_SIZE
 from gui.worker import Failure, Job, JobSet
 
@@ -68,19 +69,24 @@ class MainWindow(QMainWindow):
         self.data_panel, self.model_panel, self.run_panel = DataPanel(), ModelPanel(), RunPanel()
         self.help_box = HelpBox()
         self.data_view, self.training_view, self.log_view = DataView(), TrainingView(), LogView()
-        self.backtest_view, self.compare_view, self.anomaly_view = BacktestView(), CompareView(), AnomalyView()
+        self.backtest_view, self.compare_view, self.search_view = BacktestView(), CompareView(), SearchView()
+        self.anomaly_view = AnomalyView()
         self._build_actions()
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
-        for view in (self.data_view, self.training_view, self.backtest_view, self.compare_view, self.log_view,
-                     self.anomaly_view):
+        for view in (self.data_view, self.training_view, self.backtest_view, self.compare_view, self.search_view,
+                     self.log_view, self.anomaly_view):
             self.add_view(view)
+        self.search = SearchController(self.runs, self.search_view, window=self, tabs=self.tabs, log=self.log,
+                                       show_failure=self._show_failure, start_job=self.jobs.start,
+                                       store_path=lambda: self.store_path, parent=self)
         self.controller = RunController(
             self.runs, training_view=self.training_view, backtest_view=self.backtest_view,
-            compare_view=self.compare_view, anomaly_view=self.anomaly_view, tabs=self.tabs, activity=self.activity, status_bar=self.statusBar(),
+            compare_view=self.compare_view, anomaly_view=self.anomaly_view, tabs=self.tabs, activity=self.activity,
+            status_bar=self.statusBar(),
             log=self.log, show_error=self._show_error, show_failure=self._show_failure, start_job=self.jobs.start,
-            parent=self)
+            search=self.search, parent=self)
         self.files = FileActions(self, self.settings, tabs=self.tabs, status_bar=self.statusBar(),
                                  trained=lambda: self.controller.trained, shown=lambda: self.controller.backtest_shown,
                                  log=self.log, show_error=self._show_error)
@@ -107,6 +113,7 @@ class MainWindow(QMainWindow):
             lambda label, result: self.files.export_backtest_csv(result=result, label=label))
         self.compare_view.sigOpenRequested.connect(self.controller.open_backtest)
         self.compare_view.sigRunDeleted.connect(lambda key: self.log(f"Deleted run {key}"))
+        self.search_view.sigOpenRequested.connect(lambda config, label: self.backtest(config))
 
         window_settings.restore(self, self.settings)
         self.set_theme(self._theme.name)
@@ -178,6 +185,8 @@ class MainWindow(QMainWindow):
         self.act_cancel = action("&Cancel run", self.cancel, "Esc", "Stop the running run after its current batch")
         self.act_clear_queue = action("Drop &queued runs", self.clear_queue, "Ctrl+Shift+Q",
                                       "Forget the runs that wait their turn")
+        self.act_search = action("Start &search", lambda: self.search_view.start(), "Ctrl+Shift+S",
+                                 "Start the search the Search tab describes (queues if a run is going)")
         self.act_estimate = action("&Estimate training time", self.estimate, "Ctrl+Shift+R",
                                    "Time a few real training steps of each ticked model")
         self.act_dark = action("&Dark theme", lambda on: self.set_theme("dark" if on else "light"), "Ctrl+T",
@@ -202,7 +211,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.act_quit)
         run = bar.addMenu("&Run")
-        run.addActions([self.act_train, self.act_backtest, self.act_cancel, self.act_clear_queue])
+        run.addActions([self.act_train, self.act_backtest, self.act_search, self.act_cancel, self.act_clear_queue])
         run.addSeparator()
         run.addAction(self.act_estimate)
         view = bar.addMenu("&View")
@@ -321,7 +330,14 @@ class MainWindow(QMainWindow):
         engine = None if self.engine_ready else (self._engine_failure or run_gate.LOADING)
         preview = run_gate.current_preview(self.preview, self.data_panel.preview_request())
         self._gate = run_gate.check(errors, preview, self.build_run_config, engine)
+        self.search_view.set_base(*self._search_base())
         self._refresh_buttons()
+
+    def _search_base(self) -> tuple:
+        """The run configuration a search starts from, or None and what stops a backtest (a search is backtests)."""
+        if self._gate.backtest:
+            return None, self._gate.backtest[0]
+        return self.build_run_config(), None
 
     def _refresh_buttons(self) -> None:
         """Enable Train, Train & Backtest and Estimate (buttons and menu), and say what stops them."""

@@ -27,6 +27,7 @@ from gui.events import (
     ModelEvent,
     Notice,
     RunResult,
+    SearchRequest,
     Stage,
     WindowsReady,
 )
@@ -40,12 +41,15 @@ Log = Callable[..., None]  # log(text, level="info")
 class RunController(QObject):
     """Connects a RunQueue and the run store to the Training, Backtest and Compare tabs, the log and the status line.
 
-    Keeps what the File menu needs of finished runs: the trained models and the backtest on show.
+    Keeps what the File menu needs of finished runs: the trained models and the backtest on show. Search runs
+    go to `search` (gui.search_controller.SearchController), their Stage and Notice events to the status line
+    and log as any run's.
     """
 
     def __init__(self, runs: RunQueue, *, training_view, backtest_view, compare_view, anomaly_view, tabs: QTabWidget,
                  activity: QLabel, status_bar: QStatusBar, log: Log, show_error: Callable[[str, str], None],
-                 show_failure: Callable[[str, Failure], None], start_job: Callable, parent: QObject | None = None):
+                 show_failure: Callable[[str, Failure], None], start_job: Callable, search=None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.runs = runs
         self.training_view, self.backtest_view, self.compare_view = training_view, backtest_view, compare_view
@@ -59,6 +63,8 @@ class RunController(QObject):
         self._backtest_run: int | None = None  # the run number the Backtest tab shows
         self._progress: BacktestProgress | None = None  # the running backtest's folds done and time left
         self._turns = Turns(self)  # a finished backtest drawn in steps
+        self.search = search
+        self._searches: set[int] = set()  # the run numbers of the searches started
         runs.sigStarted.connect(self._started)
         runs.sigEvent.connect(self._event)
         runs.sigFinished.connect(self._finished)
@@ -86,6 +92,10 @@ class RunController(QObject):
         from engine.baseline import backtest_labels
         from engine.pipeline import model_labels
 
+        if isinstance(submitted, SearchRequest):
+            self._searches.add(number)
+            self.search.started(number, submitted)
+            return
         if isinstance(submitted, AnomalyRequest):
             self._anomaly_run = number
             self.anomaly_view.start_run(submitted.config)
@@ -110,6 +120,8 @@ class RunController(QObject):
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(run, event)
+        if run in self._searches:
+            self.search.event(run, event)
 
     def _fold_training(self, run: int, event) -> None:
         """Training inside a fold: the Training tab keeps each model's losses per fold, the current one in front."""
@@ -169,7 +181,11 @@ class RunController(QObject):
 
     # --- it ends -------------------------------------------------------------------------------------
     @Slot(int, object)
-    def _finished(self, number: int, result: RunResult | BacktestOutcome | AnomalyOutcome) -> None:
+    def _finished(self, number: int, result) -> None:
+        if number in self._searches:
+            self._searches.discard(number)
+            self.search.finished(number, result)
+            return
         if isinstance(result, AnomalyOutcome):
             self._anomalies_finished(number, result)
             return
@@ -260,6 +276,10 @@ class RunController(QObject):
 
     @Slot(int, object)
     def _failed(self, number: int, failure: Failure) -> None:
+        if number in self._searches:
+            self._searches.discard(number)
+            self.search.failed(number, failure)
+            return
         message = f"Run {number} stopped with an error: see the message and the Log tab."
         self.training_view.finish_run(message, stopped=True)
         if number == self._backtest_run:

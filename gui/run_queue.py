@@ -12,11 +12,14 @@ from gui.worker import Failure, Job, Task
 
 
 def _run_task(request) -> Task:
-    """A BacktestRequest trains and walks forward; an AnomalyRequest detects anomalies; a RunConfig trains and
-    scores on the test split."""
-    from gui.events import AnomalyRequest, BacktestRequest
+    """A BacktestRequest trains and walks forward; an AnomalyRequest detects anomalies; a SearchRequest searches; a
+    RunConfig trains and scores on the test split."""
+    from gui.events import AnomalyRequest, BacktestRequest, SearchRequest
+    from gui.search_tasks import search_run
     from gui.tasks import anomaly_run, backtest_run, train_run
 
+    if isinstance(request, SearchRequest):
+        return partial(search_run, request)
     if isinstance(request, BacktestRequest):
         return partial(backtest_run, request)
     if isinstance(request, AnomalyRequest):
@@ -28,7 +31,7 @@ DELIVERY_BUDGET_S = 0.015  # the most time one turn of the event loop spends pas
 
 
 class RunQueue(QObject):
-    """Submit runs (RunConfigs to train, BacktestRequests to train & backtest); they run in order.
+    """Submit runs (RunConfigs to train, BacktestRequests to train & backtest, SearchRequests); they run in order.
 
     Signals carry the run number first, then what was submitted or what its task returned. A run's events
     are passed on in order, a few milliseconds' worth per turn of the event loop: a burst of them (the

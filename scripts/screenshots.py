@@ -78,6 +78,7 @@ def main(argv: list[str]) -> int:
     window.training_view.set_log_scale(True)
     _backtest(app, window, out)
     _anomalies(app, window)
+    _search(app, window)
     for width, height in sizes:
         window.resize(width, height)
         for theme in ("dark", "light"):
@@ -153,6 +154,16 @@ def _grab_run_panel(app, window, out: Path) -> None:
     rate.setText("0.001")
     scroll.verticalScrollBar().setValue(0)
     window.tabs.setCurrentWidget(window.data_view)
+
+
+def _search(app, window) -> None:
+    """A three-trial search over the dropout on one worker, so the Search tab shows trials, charts and a hold-out."""
+    view = window.search_view
+    view.space.tick("dropout", low=0, high=0.5)
+    for name, value in (("trials", 3), ("workers", 1), ("top_k", 2)):
+        view.settings.set_value(name, value)
+    view.start()
+    wait_until(app, lambda: not window.runs.running and view.holdout.rowCount() > 0, 900, "the search")
 
 
 def _grab_all(app, window, out: Path, prefix: str) -> None:

@@ -8,6 +8,7 @@ from gui.views.backtest_view import BacktestView
 from gui.views.compare_view import CompareView
 from gui.views.data_view import DataView
 from gui.views.log_view import LogView
+from gui.views.search_view import SearchView
 from gui.views.training_view import TrainingView
 
-__all__ = ["AnomalyView", "BacktestView", "CompareView", "DataView", "LogView", "TrainingView"]
+__all__ = ["AnomalyView", "BacktestView", "CompareView", "DataView", "LogView", "SearchView", "TrainingView"]
