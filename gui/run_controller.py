@@ -26,7 +26,6 @@ from gui.events import (
     ModelEvaluated,
     ModelEvent,
     Notice,
-    RunResult,
     SearchRequest,
     Stage,
     WindowsReady,
