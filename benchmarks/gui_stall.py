@@ -10,6 +10,7 @@ time to a visible window. Targets: the longest stall while training or backtesti
 start-up under 2 s.
 
     python benchmarks/gui_stall.py
+    GUI_STALL_WORKERS=0 python benchmarks/gui_stall.py      (the walks on the window's worker thread)
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ IDLE_S = 3.0
 TRAIN_S = 20.0  # the run is cancelled after this long if it has not finished
 BACKTEST_S = 90.0
 TARGET_MS = 50.0
+# Walks at a time in the Train & Backtest: the app's default (one per core) unless GUI_STALL_WORKERS says
+# otherwise, e.g. 0 to walk them on the window's own worker thread.
+WORKERS = int(os.environ["GUI_STALL_WORKERS"]) if "GUI_STALL_WORKERS" in os.environ else None
 _STARTUP = """
 import os, sys, time, tempfile
 started = time.perf_counter()
@@ -152,6 +156,8 @@ def main() -> int:
     window.model_panel.cards["cnn"].enabled.setChecked(True)
     for name, value in (("epochs", 5), ("initial_train", 400), ("retrain_every", 63)):
         window.run_panel.set_value(name, value)
+    if WORKERS is not None:
+        window.run_panel.set_value("workers", WORKERS)
     delivered.clear()
     probe.start()
     window.backtest()
@@ -162,6 +168,7 @@ def main() -> int:
     folds = len(window.backtest_view.folds)
     window.cancel()
     spin(lambda: not window.runs.running, 60)
+    walks = window.run_panel.workers() or "in this process"
     close_for_good(window)
 
     idle_max, busy_max = float(idle.max()), float(busy.max())
@@ -174,6 +181,7 @@ def main() -> int:
     print(f"while training:    max gap {busy_max:6.1f} ms   p99 {np.percentile(busy, 99):5.1f} ms   "
           f"({len(busy)} ticks over {trained_s:.1f} s, {events['n']} run events, {points} loss points drawn)")
     print(f"ratio training / idle max gap: {busy_max / idle_max:.2f}")
+    print(f"walks at a time: {walks}")
     print(f"while backtesting: max gap {walked.max():6.1f} ms   p99 {np.percentile(walked, 99):5.1f} ms   "
           f"({len(walked)} ticks over {len(walked) * PROBE_MS / 1000:.1f} s or more, {folds} folds drawn)")
     print(f"ratio backtesting / idle max gap: {walked.max() / idle_max:.2f}")
