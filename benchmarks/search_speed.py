@@ -8,15 +8,15 @@ and a 4-model walk-forward on 2 workers vs sequential. Every ratio is measured i
    >= 1.7x the trials per hour of 1.
 2. Ray overhead: tiny one-epoch MLP trials, on the warm 2-worker pool and on a local Ray (2 CPUs, started and
    warmed first); overhead = (Ray time - pool time) / trials. Target: < 0.5 s a trial once started.
-3. Parallel backtest: engine.pipeline.run_backtest of LSTM, GRU, MLP and CNN (and the linear baseline) over the
-   same series, sequential and with Execution(workers=2) (spawning the workers included), results checked equal.
-   Target: >= 1.7x.
+3. Parallel backtest: engine.pipeline.run_backtest of LSTM, GRU, MLP and CNN (and the linear baseline) on the
+   setup of backtest_speed.py (SP500 2009-2018, 945 bars to start, retrain every 63, 25 folds, the app's training
+   defaults with warm starts, width 32), sequential and with Execution(workers=2) (spawning the workers
+   included), results checked equal. Target: >= 1.7x.
 
 The series is the bundled SP500 sample; torch uses one thread in every process. The machine's load average is
 printed before and after: on a shared machine, a busy neighbour lowers every parallel ratio.
 
-Run:  .venv/bin/python benchmarks/search_speed.py [--trials 12] [--start 2010-01-01] [--epochs 5]
-          [--backtest-epochs 10] [--no-ray]
+Run:  .venv/bin/python benchmarks/search_speed.py [--trials 12] [--start 2010-01-01] [--epochs 5] [--no-ray]
 """
 from __future__ import annotations
 
@@ -84,7 +84,6 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=12)
     parser.add_argument("--start", default="2010-01-01")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--backtest-epochs", type=int, default=10)
     parser.add_argument("--no-ray", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -131,10 +130,13 @@ def main() -> int:
                   f"(target < {MAX_RAY_OVERHEAD_S} s)")
             results.append(overhead < MAX_RAY_OVERHEAD_S)
 
-    four = [model_config_for("lstm", hidden_size=32, num_layers=1),
-            model_config_for("gru", hidden_size=32, num_layers=1),
-            model_config_for("mlp", hidden_layers=(32, 16)), model_config_for("cnn", channels=(32, 32))]
-    config, bars = _base(args.start, args.backtest_epochs, four)
+    four = [model_config_for("lstm", hidden_size=32, hidden_layers=(32, 16)),
+            model_config_for("gru", hidden_size=32, hidden_layers=(32, 16)),
+            model_config_for("mlp", hidden_layers=(32, 16)), model_config_for("cnn", channels=(32, 32),
+                                                                              hidden_layers=(32, 16))]
+    bars = {"SP500": load_sample("SP500")[0].loc["2009-01-01":"2018-12-31"]}
+    config = RunConfig(DataConfig(tickers=("SP500",)), WindowConfig(), tuple(four), TrainConfig(device="cpu"),
+                       WalkForwardConfig(initial_train=945, retrain_every=63))
     started = time.perf_counter()
     sequential = run_backtest(config, bars)
     sequential_s = time.perf_counter() - started
