@@ -4,7 +4,7 @@ and a 4-model walk-forward on 2 workers vs sequential. Every ratio is measured i
 1. Trials per hour: the same space (LSTM hidden size and learning rate), the same trials, no pruning, on a warm
    pool of 1 and then 2 worker processes; timed from the first ask to the last trial told (the hold-out walk
    after it is not counted). Once with the random sampler (a trial whenever a worker is free) and once with TPE
-   (trial k waits for trial k - workers to be told, which keeps the sequence seed-determined). Target: 2 workers
+   (trial k is asked once trial k - 2 x workers is told, which keeps the sequence seed-determined). Target: 2 workers
    >= 1.7x the trials per hour of 1.
 2. Ray overhead: tiny one-epoch MLP trials, on the warm 2-worker pool and on a local Ray (2 CPUs, started and
    warmed first); overhead = (Ray time - pool time) / trials. Target: < 0.5 s a trial once started.
