@@ -643,7 +643,7 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
                        "--horizons)")
     group.add_argument("--trials", type=int, help=f"trials to run (default {_DEFAULT_TRIALS} without --timeout; a "
                        "grid runs each point once)")
-    group.add_argument("--timeout", type=float, help="wall-time budget in minutes; running trials finish "
+    group.add_argument("--timeout", type=float, help="wall-time budget in minutes; the trials asked by then finish "
                        "(default none)")
     group.add_argument("--seeds-per-trial", type=int, default=defaults["seeds_per_trial"].default, help="training "
                        "seeds each trial is averaged over (default %(default)s)")

@@ -114,6 +114,6 @@ def test_a_study_killed_with_sigkill_resumes_keeping_its_finished_trials(goog_cs
     assert f"{kept} kept" in resumed.stdout
     trials = pd.read_csv(out / "trials.csv")  # the out folder the study was started with
     assert (trials["state"] == "COMPLETE").sum() == 4
-    interrupted = trials[trials["state"] == "FAIL"]
-    assert len(interrupted) <= 1 and (out / "holdout.csv").is_file()
+    interrupted = trials[trials["state"] == "FAIL"]  # the one running and the one asked ahead, both retried
+    assert len(interrupted) <= 2 and (out / "holdout.csv").is_file()
     assert json.loads((out / "best_config.json").read_text())["models"][0]["arch"] == "mlp"

@@ -40,6 +40,6 @@ def estimate_search(experiment: Experiment, bars_by_ticker: Mapping[str, pd.Data
         trials = min(trials or math.inf, experiment.search_space.grid_size())
     search_s = math.ceil(trials / workers) * trial_s if trials is not None else math.inf
     if experiment.timeout_min is not None:
-        search_s = min(search_s, experiment.timeout_min * 60 + trial_s)  # the trials running at the deadline finish
+        search_s = min(search_s, experiment.timeout_min * 60 + trial_s)  # about: the trials asked by then finish
     holdout_s = math.ceil(experiment.top_k / workers) * walk_s
     return SearchEstimate(search_s + holdout_s, trial_s, holdout_s, None if trials is None else int(trials), workers)

@@ -81,6 +81,16 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def one_thread() -> None:
+    """One thread for torch and for the BLAS and OpenMP pools numpy and scipy use, in a worker: several processes
+    each spinning a thread per core on the same few cores slow every one of them down."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
 def failure_message(error: BaseException) -> Failed:
     """A job's exception as the executor reports it: a WorkbenchError's own words, else the type and the text."""
     if isinstance(error, WorkbenchError):
@@ -89,7 +99,7 @@ def failure_message(error: BaseException) -> Failed:
 
 
 class LocalExecutor:
-    """`workers` spawned processes, one torch thread each; `shared` is pickled to a file once, read once by each
+    """`workers` spawned processes, one thread each; `shared` is pickled to a file once, read once by each
     (and again after share()).
 
     A worker that dies mid-job (killed, out of memory) fails that job and is replaced; the others go on.
@@ -208,11 +218,9 @@ def _event(message: tuple) -> ExecutorEvent:
 
 
 def _work(tasks, results, stop, cancel) -> None:
-    """A worker process: one torch thread; jobs until None, the shared data read when a job names a new file.
+    """A worker process: one thread (one_thread); jobs until None, the shared data read when a job names a new file.
     It ends by itself once the driver has gone (killed), at its next check."""
-    import torch
-
-    torch.set_num_threads(1)
+    one_thread()
     parent = multiprocessing.parent_process()
     shared, shared_path = None, None
     while (task := _next_task(tasks, parent)) is not None:

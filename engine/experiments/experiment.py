@@ -28,7 +28,7 @@ class Experiment:
     objective: str = "sharpe"
     objective_horizon: int | None = None
     trials: int | None = 20
-    timeout_min: float | None = None  # wall-time budget; trials running at the deadline finish
+    timeout_min: float | None = None  # wall-time budget; trials asked before the deadline finish
     seeds_per_trial: int = 1
     holdout: float = 0.2  # share of the most recent dates no trial sees
     top_k: int = 3  # configurations walked over the hold-out

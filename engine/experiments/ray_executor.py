@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.errors import WorkbenchError
-from engine.experiments.executors import Emitted, ExecutorEvent, Failed, Finished, Job, JobContext, failure_message
+from engine.experiments.executors import (Emitted, ExecutorEvent, Failed, Finished, Job, JobContext, failure_message,
+                                          one_thread)
 
 INSTALL_HINT = "pip install 'stock-workbench[cluster]' (or pip install ray==2.60.0)"
 _STOP_CHECK_S = 0.25  # how often a task asks the actor whether it was stopped
@@ -151,11 +152,10 @@ class _Mailbox:
 
 
 def _run_task(fn: Job, shared: Any, payload: Any, key: int, mailbox) -> Any:
-    """A Ray task: one torch thread, events to the mailbox, stop checks at most every _STOP_CHECK_S."""
+    """A Ray task: one thread, events to the mailbox, stop checks at most every _STOP_CHECK_S."""
     import ray
-    import torch
 
-    torch.set_num_threads(1)
+    one_thread()
     checked = {"at": 0.0, "stopped": False}
 
     def should_stop() -> bool:

@@ -3,9 +3,10 @@ their running objective to the pruner, tells their outcome, and finally walks th
 
 Only the driver writes to the storage (Optuna's ask/tell), so one SQLite file serves a Ray cluster too.
 Outcomes are told one at a time in the order the trials were asked, and with TPE trial k is asked right after
-trial k - workers is told: every ask sees the same history, so one --seed gives one sequence of trials however
-the workers' timings fall (unless a pruning decision, taken on what has been told by then, differs). The random
-and grid samplers ignore the history, so they get a new trial whenever a worker is free.
+trial k - 2 · workers is told (then it waits for a worker): every ask sees the same history, so one --seed gives
+one sequence of trials however the workers' timings fall (unless a pruning decision, taken on what has been told
+by then, differs), and a slow trial does not leave the other workers idle. The random and grid samplers ignore
+the history, so they get a new trial whenever a worker is free.
 Qt-free: the CLI calls run() on its thread, the GUI on a worker thread, and either may call cancel().
 """
 from __future__ import annotations
@@ -35,6 +36,7 @@ from engine.sharpe_stats import deflated_sharpe_ratio
 
 _COUNTED = ("COMPLETE", "PRUNED", "FAIL")  # states that use up the trial budget (an interrupted FAIL does not)
 _INTERRUPTED = "interrupted: the search stopped before this trial finished (it is retried on resume)"
+_LOOKAHEAD = 2  # with TPE, trials asked ahead of the told ones, in workers' worth (see _Scheduler)
 
 
 # Events, for the CLI's progress lines and the GUI's Search tab.
@@ -250,9 +252,9 @@ class SearchDriver:
             elif isinstance(event, TrialProgress):
                 self._live[event.number].update(step=event.step, value=event.value)
             elif isinstance(event, TrialFinished):
-                self._live[event.number].update(state=event.state, duration_s=event.duration_s,
-                                                message=event.message,
-                                                value=math.nan if event.value is None else event.value)
+                row = self._live.setdefault(event.number, {"number": event.number, "step": 0})  # never started
+                row.update(state=event.state, duration_s=event.duration_s, message=event.message,
+                           value=math.nan if event.value is None else event.value)
         self._on_event(event)
 
     def _opened(self, shared: SharedBars):
@@ -373,7 +375,9 @@ class _Scheduler:
         self.to_run = to_run
         self.experiment = driver.experiment
         self.workers = min(driver._execution.workers or executor.workers, executor.workers)  # trials at a time
-        self.history_free = self.experiment.sampler in ("random", "grid")
+        # TPE reads the history: trial k is asked right after trial k - LOOKAHEAD · workers is told and waits for a
+        # worker, so every ask sees the same history however long the trials take. Random and grid do not read it.
+        self.lookahead = None if self.experiment.sampler in ("random", "grid") else _LOOKAHEAD * self.workers
         self.distributions = self.experiment.search_space.distributions()
         timeout = self.experiment.timeout_min
         self.started = time.monotonic()
@@ -381,18 +385,23 @@ class _Scheduler:
         self.asked = 0
         self.told = 0
         self.order: deque[int] = deque()  # numbers asked and not yet told, in ask order
+        self.waiting: deque[tuple[int, TrialJob]] = deque()  # asked, not yet given to a worker
+        self.running: set[int] = set()  # given to a worker, no outcome yet
         self.trials: dict[int, object] = {}  # number → optuna Trial
-        self.submitted: dict[int, float] = {}  # number → when it started
+        self.submitted: dict[int, float] = {}  # number → when a worker got it
         self.outcomes: dict[int, tuple] = {}  # number → (state, value, message, result), waiting for its turn
         self.pruned: set[int] = set()
         self.store_broken = False
 
     def run(self) -> None:
-        """Ask whenever allowed, tell one outcome at a time (so each ask sees a fixed history), else wait."""
+        """Ask whenever allowed, start what waits on a free worker, tell one outcome at a time (so each ask sees a
+        fixed history), else wait for the workers."""
         try:
             while True:
                 if self._may_ask():
                     self._ask()
+                elif self.waiting and len(self.running) < self.workers:
+                    self._submit(*self.waiting.popleft())
                 elif self.order and self.order[0] in self.outcomes:
                     self._tell(self.order.popleft())
                 elif not self.order:
@@ -404,12 +413,10 @@ class _Scheduler:
             self._tell_untold()
 
     def _may_ask(self) -> bool:
-        """A sampler that reads the history (TPE) gets trial k once trials up to k - workers are told, no sooner
-        and no later; the random and grid samplers do not read it, so they get a trial whenever a worker is free."""
-        if self.history_free:
-            room = sum(number not in self.outcomes for number in self.order) < self.workers
+        if self.lookahead is None:
+            room = not self.waiting and len(self.running) < self.workers
         else:
-            room = len(self.order) < self.workers
+            room = len(self.order) < self.lookahead
         return (room and not self.driver.cancelled and (self.to_run is None or self.asked < self.to_run)
                 and (self.deadline is None or time.monotonic() < self.deadline))
 
@@ -418,19 +425,25 @@ class _Scheduler:
         self.asked += 1
         self.order.append(trial.number)
         self.trials[trial.number] = trial
-        self.submitted[trial.number] = time.monotonic()
-        self.driver._emit(TrialStarted(trial.number, dict(trial.params)))
         try:
             config = self.experiment.config_of(trial.params)
         except WorkbenchError as error:
             self.outcomes[trial.number] = ("FAIL", None, f"the configuration was refused: {error}", None)
             return
-        job = TrialJob(trial.number, config, self.experiment.seeds_per_trial, self.experiment.objective_of,
-                       self.shared.fingerprint, keep_tables=self.experiment.keep_tables)
-        self.executor.submit(trial.number, run_trial, job)
+        self.waiting.append((trial.number, TrialJob(trial.number, config, self.experiment.seeds_per_trial,
+                                                    self.experiment.objective_of, self.shared.fingerprint,
+                                                    keep_tables=self.experiment.keep_tables)))
+
+    def _submit(self, number: int, job: TrialJob) -> None:
+        self.running.add(number)
+        self.submitted[number] = time.monotonic()
+        self.driver._emit(TrialStarted(number, dict(self.trials[number].params)))
+        self.executor.submit(number, run_trial, job)
 
     def _handle(self, event) -> None:
         number = event.key
+        if not isinstance(event, Emitted):
+            self.running.discard(number)
         if isinstance(event, Emitted) and isinstance(event.item, RunningObjective):
             self._report(number, event.item)
         elif isinstance(event, Finished):
@@ -467,7 +480,7 @@ class _Scheduler:
     def _tell(self, number: int) -> None:
         state, value, message, result = self.outcomes.pop(number)
         trial = self.trials.pop(number)
-        duration = time.monotonic() - self.submitted.pop(number)
+        duration = time.monotonic() - self.submitted.pop(number, time.monotonic())
         trial.set_user_attr("duration_s", round(duration, 3))
         if message:
             trial.set_user_attr("message", message)
