@@ -3,6 +3,8 @@ the best so far), a slice (value against one parameter) and the fANOVA importanc
 and given new data (setData); the view calls redraw() at most a few times a second."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -53,6 +55,8 @@ class SearchCharts(QTabWidget):
         numbers = np.array([t.number for t in done], dtype=float)
         values = np.array([t.value for t in done], dtype=float)
         self.values.setData(numbers, values)
+        step = max(1, math.ceil((numbers.max() + 1) / 8)) if len(numbers) else 1
+        self.history.getAxis("bottom").setTickSpacing(major=step, minor=step)  # whole trial numbers
         best = np.array(self.state.best, dtype=float).reshape(-1, 2)
         self.best.setData(best[:, 0], best[:, 1])
         self._draw_slice(done, values)

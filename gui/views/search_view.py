@@ -92,7 +92,7 @@ class SearchView(QWidget):
         self.splitter.addWidget(self._results_column())
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 700])
+        self.splitter.setSizes([440, 700])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.splitter)
@@ -125,7 +125,7 @@ class SearchView(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.start_button)
         column = QWidget()
-        column.setMinimumWidth(330)
+        column.setMinimumWidth(420)  # the space rows' Low, High, Log and Step in full
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, 0, 0, 0)
         column_layout.addWidget(scroll, 1)
