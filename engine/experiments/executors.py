@@ -17,6 +17,7 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import connection
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -102,7 +103,9 @@ class LocalExecutor:
     """`workers` spawned processes, one thread each; `shared` is pickled to a file once, read once by each
     (and again after share()).
 
-    A worker that dies mid-job (killed, out of memory) fails that job and is replaced; the others go on.
+    A worker that dies mid-job (killed, out of memory) fails that job and is replaced; the others go on. Nothing
+    the workers share holds a lock (each has its own pipe back, the stop and cancel flags are bare shared
+    integers), so a worker killed at any instant cannot leave the others waiting on it.
     """
 
     def __init__(self, shared: Any, *, workers: int | None = None):
@@ -110,8 +113,7 @@ class LocalExecutor:
         if self.workers < 1:
             raise WorkbenchError(f"--workers must be 1 or more, got {self.workers}.")
         self._context = multiprocessing.get_context("spawn")
-        self._results = self._context.Queue()
-        self._cancel = self._context.Event()
+        self._cancel = self._context.Value("b", 0, lock=False)
         self._folder = Path(tempfile.mkdtemp(prefix="workbench-shared-"))
         self._shared = self._folder / "shared-0.pickle"
         self.share(shared)
@@ -120,9 +122,11 @@ class LocalExecutor:
     def _start(self) -> _Slot:
         tasks = self._context.Queue()
         stop = self._context.Value("q", -1, lock=False)
-        process = self._context.Process(target=_work, args=(tasks, self._results, stop, self._cancel), daemon=True)
+        reader, writer = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=_work, args=(tasks, writer, stop, self._cancel), daemon=True)
         process.start()
-        return _Slot(process, tasks, stop)
+        writer.close()  # the worker holds the only writing end: its death reads as the end of the pipe
+        return _Slot(process, tasks, stop, reader)
 
     def free(self) -> int:
         return sum(slot.key is None for slot in self._slots)
@@ -136,7 +140,7 @@ class LocalExecutor:
         self._shared = self._folder / f"shared-{int(self._shared.stem.split('-')[1]) + 1}.pickle"
         with open(self._shared, "wb") as file:
             pickle.dump(shared, file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._cancel.clear()
+        self._cancel.value = 0
 
     def stop(self, key: int) -> None:
         for slot in self._slots:
@@ -144,34 +148,38 @@ class LocalExecutor:
                 slot.stop.value = key
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._cancel.value = 1
 
     def poll(self, timeout_s: float) -> list[ExecutorEvent]:
-        events = self._drain(timeout_s)
+        events: list[ExecutorEvent] = []
+        ready = set(connection.wait([slot.reader for slot in self._slots], timeout=timeout_s))
         for i, slot in enumerate(self._slots):
-            if slot.process.is_alive():
+            broken = slot.reader in ready and not self._drain(slot, events)
+            if not broken and slot.process.is_alive():
                 continue
-            events += self._drain(0.0)  # anything it sent before it died comes first
+            self._drain(slot, events)  # anything it sent before it died comes first
             if slot.key is not None and not any(isinstance(e, (Finished, Failed)) and e.key == slot.key
                                                 for e in events):
+                slot.process.join(timeout=1)
                 events.append(Failed(slot.key, f"the worker process running it exited with code "
                                                f"{slot.process.exitcode} (killed, or out of memory); the other "
                                                "workers go on", False))
+            self._retire(slot)
             self._slots[i] = self._start()
         for event in events:
             if isinstance(event, (Finished, Failed)):
                 self._release(event.key)
         return events
 
-    def _drain(self, timeout_s: float) -> list[ExecutorEvent]:
-        events = []
+    @staticmethod
+    def _drain(slot: _Slot, events: list) -> bool:
+        """Read what the worker sent; False once its pipe has ended (the worker is gone) or is garbled."""
         try:
-            message = self._results.get(timeout=timeout_s) if timeout_s > 0 else self._results.get_nowait()
-            while True:
-                events.append(_event(message))
-                message = self._results.get_nowait()
-        except queue.Empty:
-            return events
+            while slot.reader.poll():
+                events.append(_event(slot.reader.recv()))
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return False
+        return True
 
     def _release(self, key: int) -> None:
         for slot in self._slots:
@@ -183,15 +191,21 @@ class LocalExecutor:
         next(slot for slot in self._slots if slot.key == key).process.kill()
 
     def close(self) -> None:
-        self._cancel.set()
+        self._cancel.value = 1
         for slot in self._slots:
             slot.tasks.put(None)
         for slot in self._slots:
             slot.process.join(timeout=5)
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
+            self._retire(slot)
         shutil.rmtree(self._folder, ignore_errors=True)
+
+    @staticmethod
+    def _retire(slot: _Slot) -> None:
+        if slot.process.is_alive():
+            slot.process.kill()
+        slot.process.join()
+        slot.reader.close()
+        slot.tasks.close()
 
     def __enter__(self) -> LocalExecutor:
         return self
@@ -205,6 +219,7 @@ class _Slot:
     process: Any
     tasks: Any
     stop: Any  # shared int: the key of the job the driver stopped
+    reader: Any  # the worker's pipe back: emitted items, results and failures
     key: int | None = None  # the job it runs
 
 
@@ -226,18 +241,18 @@ def _work(tasks, results, stop, cancel) -> None:
     while (task := _next_task(tasks, parent)) is not None:
         key, fn, payload, path = task
         stop.value = -1
-        context = JobContext(emit=lambda item, key=key: results.put(("emit", key, pickle.dumps(item))),
-                             should_stop=lambda key=key: (cancel.is_set() or stop.value == key
+        context = JobContext(emit=lambda item, key=key: results.send(("emit", key, pickle.dumps(item))),
+                             should_stop=lambda key=key: (cancel.value or stop.value == key
                                                           or not parent.is_alive()))
         try:
             if path != shared_path:
                 with open(path, "rb") as file:
                     shared, shared_path = pickle.load(file), path
-            results.put(("done", key, pickle.dumps(fn(shared, payload, context))))
+            results.send(("done", key, pickle.dumps(fn(shared, payload, context))))
         except Exception as error:  # a job's failure is reported, never the end of the worker
             failed = failure_message(error)
             detail = failed.message if failed.expected else failed.message + "\n" + traceback.format_exc(limit=3)
-            results.put(("failed", key, (detail, failed.expected)))
+            results.send(("failed", key, (detail, failed.expected)))
 
 
 @dataclass(frozen=True)
