@@ -17,7 +17,7 @@ from engine.data.synthetic import SYNTHETIC_NAME, generate_series, parse_spec
 from engine.diagnosis import naive_losses
 from engine.errors import WorkbenchError
 from engine.estimate import FoldClock
-from engine.experiments.executors import Execution
+from engine.experiments.executors import Execution, Executor
 from engine.features import no_change_forecast, target_to_price
 from engine.folds import fold_spans
 from engine.metrics import classification_metrics, forecast_metrics
@@ -167,6 +167,7 @@ def backtest_and_store(
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     execution: Execution | None = None,
+    executor: Executor | None = None,
 ) -> StoredBacktest:
     """Run the backtest, then save it whole in the run store; a store that cannot be written costs no result.
 
@@ -175,7 +176,8 @@ def backtest_and_store(
     """
     from engine.store import RunStore, data_fingerprint
 
-    run = run_backtest(config, bars_by_ticker, on_event=on_event, should_stop=should_stop, execution=execution)
+    run = run_backtest(config, bars_by_ticker, on_event=on_event, should_stop=should_stop, execution=execution,
+                       executor=executor)
     if should_stop is not None and should_stop():
         return StoredBacktest(run, None, WorkbenchError("The backtest was cancelled, so its partial result was "
                                                         "not stored."))
@@ -212,19 +214,21 @@ def run_backtest(
     on_event: Callable[[BacktestEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     execution: Execution | None = None,
+    executor: Executor | None = None,
 ) -> BacktestRun:
     """Walk every model forward over every series, then trade and score it beside the baselines.
 
     The linear baseline (engine.baseline) walks the same folds too, so every result is seen next to a
     simple model fitted on the same samples. With an `execution`, the (series, model) walks run on its
-    workers at the same time (engine.experiments.parallel), with the same result and the same events.
+    workers at the same time (engine.experiments.parallel), with the same result and the same events; with an
+    `executor` (a warm one lent by the caller, kept open) on its workers.
     """
     walks = backtest_walks(config, bars_by_ticker)
     clock = FoldClock(sum(len(fold_spans(len(bars_by_ticker[ticker]), config.walk_forward, config.windows.horizons))
                           for ticker, _ in walks))
     live = (lambda ticker: None) if on_event is None else (
         lambda ticker: _with_live_equity(on_event, bars_by_ticker[ticker], config, clock))
-    if execution is None:
+    if execution is None and executor is None:
         walked = []
         for ticker, label in walks:
             if should_stop is not None and should_stop():
@@ -235,7 +239,8 @@ def run_backtest(
     else:
         from engine.experiments.parallel import walk_in_parallel
 
-        walked = walk_in_parallel(config, bars_by_ticker, walks, execution, live=live, should_stop=should_stop)
+        walked = walk_in_parallel(config, bars_by_ticker, walks, execution, live=live, should_stop=should_stop,
+                                  executor=executor)
     predictions, folds, models = [], [], {}
     for (ticker, label), walk in zip(walks, walked):
         predictions.append(walk.predictions)

@@ -8,12 +8,13 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from engine.experiments.executors import WarmPool
 from gui.worker import Failure, Job, Task
 
 
-def _run_task(request) -> Task:
-    """A BacktestRequest trains and walks forward; an AnomalyRequest detects anomalies; a SearchRequest searches; a
-    RunConfig trains and scores on the test split."""
+def _run_task(request, pool: WarmPool | None = None) -> Task:
+    """A BacktestRequest trains and walks forward (on `pool`'s worker processes when it asks for workers); an
+    AnomalyRequest detects anomalies; a SearchRequest searches; a RunConfig trains and scores on the test split."""
     from gui.events import AnomalyRequest, BacktestRequest, SearchRequest
     from gui.search_tasks import search_run
     from gui.tasks import anomaly_run, backtest_run, train_run
@@ -21,7 +22,7 @@ def _run_task(request) -> Task:
     if isinstance(request, SearchRequest):
         return partial(search_run, request)
     if isinstance(request, BacktestRequest):
-        return partial(backtest_run, request)
+        return partial(backtest_run, request, pool=pool)
     if isinstance(request, AnomalyRequest):
         return partial(anomaly_run, request)
     return partial(train_run, request)
@@ -45,9 +46,10 @@ class RunQueue(QObject):
     sigFailed = Signal(int, object)  # run number, Failure
     sigIdle = Signal()  # nothing running and nothing waiting
 
-    def __init__(self, make_task: Callable[[object], Task] = _run_task, parent: QObject | None = None):
+    def __init__(self, make_task: Callable[[object], Task] | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self._make_task = make_task
+        self.pool = WarmPool()  # the backtests' worker processes, kept between runs; ended by shutdown()
+        self._make_task = make_task or partial(_run_task, pool=self.pool)
         self._waiting: deque[tuple[int, object]] = deque()
         self._job: Job | None = None
         self._current = 0
@@ -96,10 +98,13 @@ class RunQueue(QObject):
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Drop the queue, stop the running run and wait for its thread to end (for closing the app)."""
         self._waiting.clear()
-        if self._job is None:
-            return True
-        self._job.cancel()
-        return self._job.wait(timeout_ms)
+        stopped = True
+        if self._job is not None:
+            self._job.cancel()
+            stopped = self._job.wait(timeout_ms)
+        if stopped:
+            self.pool.close()  # only once no task can be using it
+        return stopped
 
     def _start_next(self) -> None:
         if not self._waiting:

@@ -202,14 +202,13 @@ def learning_curve_run(config, emit: Emit, should_stop: ShouldStop) -> LearningC
     return LearningCurves(curves)
 
 
-def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) -> BacktestOutcome:
+def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop, *, pool=None) -> BacktestOutcome:
     """Train & Backtest: load, walk every model forward (engine events passed on), then store the run.
 
     The run store is opened, written and closed here, on this one thread (SQLite wants that).
     A store that cannot be written does not lose the run: the outcome says why it was not stored.
     """
     from engine.estimate import estimate_backtest
-    from engine.experiments.executors import Execution
     from engine.forecast import forecast_run
     from engine.pipeline import backtest_and_store, load_data
 
@@ -224,7 +223,7 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
     emit(Stage("Walking forward"))
     stored = backtest_and_store(config, loaded.bars, store_path=None if request.store_path is None else
                                 Path(request.store_path), on_event=emit, should_stop=should_stop,
-                                execution=Execution(workers=request.workers) if request.workers else None)
+                                **_walkers(request.workers, pool))
     cancelled = should_stop()
     reason = None if stored.not_stored is None else (
         str(stored.not_stored) if cancelled else f"The backtest finished but was not stored: {stored.not_stored}")
@@ -237,6 +236,16 @@ def backtest_run(request: BacktestRequest, emit: Emit, should_stop: ShouldStop) 
             no_forecast = f"No forecast: {error}"
     return BacktestOutcome(config, stored.run.result, loaded.bars, stored.run_id, reason, cancelled=cancelled,
                            forecast=forecast, no_forecast=no_forecast)
+
+
+def _walkers(workers: int, pool) -> dict:
+    """Where a backtest's walks go: one by one here (0 workers), on the warm pool's processes (an
+    engine.experiments.executors.WarmPool, kept between runs), or on processes started for this run."""
+    from engine.experiments.executors import Execution
+
+    if not workers:
+        return {}
+    return {"executor": pool.get(workers)} if pool is not None else {"execution": Execution(workers=workers)}
 
 
 def forecast_stored_run(run_id: int, store_path: str | None, refit: bool, emit: Emit, should_stop: ShouldStop

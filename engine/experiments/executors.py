@@ -255,6 +255,27 @@ def _work(tasks, results, stop, cancel) -> None:
             results.send(("failed", key, (detail, failed.expected)))
 
 
+class WarmPool:
+    """Local worker processes kept between runs, so each Train & Backtest does not start them again (each imports
+    torch and the engine: seconds). get(workers) opens them at first use, or anew for another count; close() ends
+    them. Used from one thread at a time."""
+
+    def __init__(self) -> None:
+        self._executor: LocalExecutor | None = None
+
+    def get(self, workers: int) -> LocalExecutor:
+        if self._executor is not None and self._executor.workers != workers:
+            self.close()
+        if self._executor is None:
+            self._executor = LocalExecutor(None, workers=workers)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+
 @dataclass(frozen=True)
 class Execution:
     """Where a search or a parallel backtest runs its jobs."""

@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.backtest import WalkForward, walk_forward
 from engine.errors import WorkbenchError
-from engine.experiments.executors import Execution, Failed, JobContext, run_jobs
+from engine.experiments.executors import Execution, Executor, Failed, JobContext, run_jobs
 from engine.runs import RunConfig
 
 
@@ -35,10 +35,12 @@ def run_walk(bars_by_ticker: Mapping[str, pd.DataFrame], job: WalkJob, context: 
 
 
 def walk_in_parallel(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFrame], walks: list[tuple[str, str]],
-                     execution: Execution, *, live: Callable[[str], Callable | None],
-                     should_stop: Callable[[], bool] | None = None) -> list[WalkForward]:
+                     execution: Execution | None, *, live: Callable[[str], Callable | None],
+                     should_stop: Callable[[], bool] | None = None,
+                     executor: Executor | None = None) -> list[WalkForward]:
     """The walks in their order, each as far as it got; those a cancel kept from starting (the last ones) are left
-    out. A failed walk is a WorkbenchError."""
+    out. A failed walk is a WorkbenchError. `executor`, a warm one lent by the caller (kept open), runs them instead
+    of workers opened from `execution` for this call."""
     relays = {i: live(ticker) for i, (ticker, _) in enumerate(walks)}
 
     def relay(key: int, event) -> None:
@@ -46,9 +48,13 @@ def walk_in_parallel(config: RunConfig, bars_by_ticker: Mapping[str, pd.DataFram
             relays[key](event)
 
     jobs = {i: WalkJob(config, ticker, label) for i, (ticker, label) in enumerate(walks)}
-    workers = min(execution.workers or len(jobs), len(jobs))
-    with closing(replace(execution, workers=workers).open(dict(bars_by_ticker))) as executor:
+    if executor is not None:
+        executor.share(dict(bars_by_ticker))
         outcomes = run_jobs(executor, run_walk, jobs, on_emitted=relay, should_stop=should_stop)
+    else:
+        workers = min(execution.workers or len(jobs), len(jobs))
+        with closing(replace(execution, workers=workers).open(dict(bars_by_ticker))) as opened:
+            outcomes = run_jobs(opened, run_walk, jobs, on_emitted=relay, should_stop=should_stop)
     for key, outcome in sorted(outcomes.items()):
         if isinstance(outcome, Failed):
             ticker, label = walks[key]

@@ -6,7 +6,7 @@ import torch
 
 from engine.backtest import FoldDone, FoldTraining
 from engine.estimate import BacktestProgress
-from engine.experiments.executors import Execution
+from engine.experiments.executors import Execution, WarmPool
 from engine.pipeline import EquityProgress, run_backtest
 from models import model_config_for
 from tests.experiments.conftest import BASE
@@ -49,3 +49,19 @@ def test_a_parallel_backtest_cancelled_mid_walk_keeps_what_finished(goog_420):
     models = set(run.result.predictions["model"])
     assert asked and "linear (baseline)" in models and "mlp" not in models  # the finished walk, typed as ever
     assert run.result.predictions["predicted"].dtype == float and not run.result.metrics.empty
+
+
+def test_a_warm_pool_walks_backtest_after_backtest_on_the_same_workers(goog_420):
+    pool = WarmPool()
+    try:
+        workers = pool.get(2)
+        first = run_backtest(BASE, goog_420, executor=workers)
+        second = run_backtest(BASE, goog_420, executor=pool.get(2))
+        assert pool.get(2) is workers  # not started again
+        sequential = run_backtest(BASE, goog_420)
+        for run in (first, second):
+            pd.testing.assert_frame_equal(run.result.predictions, sequential.result.predictions)
+            pd.testing.assert_frame_equal(run.result.metrics, sequential.result.metrics)
+        assert pool.get(1) is not workers and pool.get(1).workers == 1  # another count: started anew
+    finally:
+        pool.close()
