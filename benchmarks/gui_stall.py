@@ -7,7 +7,8 @@ then the probe runs through a real run (LSTM + MLP on the SP500 sample): its pre
 into the Training tab's live charts; then a Train & Backtest of three models, whose folds stream
 into the Training and Backtest tabs. Prints the maxima, their ratios to idle, and the start-up
 time to a visible window. Targets: the longest stall while training or backtesting under 50 ms,
-start-up under 2 s.
+start-up under 2 s. The window's run store is a fresh one holding STORED_RUNS runs, as a workbench in use has, so
+the Compare tab has a leaderboard of some size to keep up to date.
 
     python benchmarks/gui_stall.py
     GUI_STALL_WORKERS=0 python benchmarks/gui_stall.py      (the walks on the window's worker thread)
@@ -38,6 +39,7 @@ TARGET_MS = 50.0
 # Walks at a time in the Train & Backtest: the app's default (one per core) unless GUI_STALL_WORKERS says
 # otherwise, e.g. 0 to walk them on the window's own worker thread.
 WORKERS = int(os.environ["GUI_STALL_WORKERS"]) if "GUI_STALL_WORKERS" in os.environ else None
+STORED_RUNS = 30
 _STARTUP = """
 import os, sys, time, tempfile
 started = time.perf_counter()
@@ -100,15 +102,40 @@ def startup_seconds() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def seeded_store(folder: Path) -> Path:
+    """A run store holding STORED_RUNS copies of a small backtest (an MLP and the linear baseline on SP500)."""
+    from engine.fit_config import TrainConfig, WalkForwardConfig
+    from engine.pipeline import backtest_and_store, load_data
+    from engine.runs import DataConfig, RunConfig
+    from engine.store import RunStore, data_fingerprint
+    from engine.windows import WindowConfig
+    from models import model_config_for
+
+    path = folder / "runs.sqlite"
+    config = RunConfig(DataConfig(start="2014-01-01"), WindowConfig(window=10, horizons=(1, 5)),
+                       (model_config_for("mlp", hidden_layers=(8,)),), TrainConfig(epochs=1, patience=0, device="cpu"),
+                       walk_forward=WalkForwardConfig(initial_train=400, retrain_every=126))
+    bars = load_data(config.data).bars
+    stored = backtest_and_store(config, bars, store_path=path)
+    with RunStore(path) as store:
+        for _ in range(STORED_RUNS - 1):
+            store.save(config, stored.run.result, fingerprint=data_fingerprint(bars))
+    return path
+
+
 def main() -> int:
     startup = startup_seconds()
+    folder = Path(tempfile.mkdtemp())
+    store_path = seeded_store(folder)
     app = create_application([])
     from gui.main_window import MainWindow
 
-    window = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
+    window.store_path = store_path  # read once the engine has loaded
     window.resize(1440, 900)
     window.show()
     spin(lambda: window.engine_ready, 120)
+    spin(lambda: len(window.compare_view.run_keys) >= STORED_RUNS, 60)
     window.data_panel.use_start.setChecked(True)
     window.data_panel.start.setDate(QDate(2015, 1, 1))
     spin(lambda: window.preview is not None and window.preview.request.start == "2015-01-01", 60)
@@ -169,11 +196,12 @@ def main() -> int:
     window.cancel()
     spin(lambda: not window.runs.running, 60)
     walks = window.run_panel.workers() or "in this process"
+    runs_shown = len(window.compare_view.run_keys)
     close_for_good(window)
 
     idle_max, busy_max = float(idle.max()), float(busy.max())
     print(f"start-up to a visible window: {startup:.2f} s (target < 2 s)")
-    print(f"probe every {PROBE_MS} ms on the GUI thread")
+    print(f"probe every {PROBE_MS} ms on the GUI thread; {runs_shown} runs on the Compare tab")
     print(f"idle (reference):  max gap {idle_max:6.1f} ms   p99 {np.percentile(idle, 99):5.1f} ms   "
           f"({len(idle)} ticks over {IDLE_S:.0f} s)")
     print(f"run preparation:   max gap {preparing.max():6.1f} ms   (loading and windowing the data, timing a few "

@@ -226,21 +226,20 @@ def run_backtest(
     walks = backtest_walks(config, bars_by_ticker)
     clock = FoldClock(sum(len(fold_spans(len(bars_by_ticker[ticker]), config.walk_forward, config.windows.horizons))
                           for ticker, _ in walks))
-    live = (lambda ticker: None) if on_event is None else (
-        lambda ticker: _with_live_equity(on_event, bars_by_ticker[ticker], config, clock))
+    progress = None if on_event is None else with_progress(on_event, clock)
     if execution is None and executor is None:
         walked = []
         for ticker, label in walks:
             if should_stop is not None and should_stop():
                 break
+            live = None if progress is None else with_live_equity(progress, bars_by_ticker[ticker], config)
             walked.append(walk_forward(ticker, bars_by_ticker[ticker], label, walk_fitter(config, label),
-                                       config.windows, config.walk_forward, on_event=live(ticker),
-                                       should_stop=should_stop))
+                                       config.windows, config.walk_forward, on_event=live, should_stop=should_stop))
     else:
         from engine.experiments.parallel import walk_in_parallel
 
-        walked = walk_in_parallel(config, bars_by_ticker, walks, execution, live=live, should_stop=should_stop,
-                                  executor=executor)
+        walked = walk_in_parallel(config, bars_by_ticker, walks, execution, on_event=progress,
+                                  should_stop=should_stop, executor=executor)
     predictions, folds, models = [], [], {}
     for (ticker, label), walk in zip(walks, walked):
         predictions.append(walk.predictions)
@@ -268,16 +267,26 @@ def walk_fitter(config: RunConfig, label: str) -> NetworkFitter | LinearBaseline
     return LinearBaselineFitter(config.classification)
 
 
-def _with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig, clock: FoldClock) -> Callable:
-    """Pass events on, and after each fold the run's progress and the equity curves so far (only the fold's new
-    decisions are traded)."""
+def with_progress(on_event: Callable, clock: FoldClock) -> Callable:
+    """Pass events on, each FoldDone followed by the run's progress across all its walks."""
+
+    def forward(event) -> None:
+        on_event(event)
+        if isinstance(event, FoldDone):
+            on_event(clock.fold_done())
+
+    return forward
+
+
+def with_live_equity(on_event: Callable, bars: pd.DataFrame, config: RunConfig) -> Callable:
+    """Pass one walk's events on, each FoldDone followed by the equity curves so far of each horizon (only the
+    fold's new decisions are traded). Runs where the walk runs, so a worker process trades its own walk."""
     live: dict[int, LiveEquity] = {}
 
     def forward(event) -> None:
         on_event(event)
         if not isinstance(event, FoldDone):
             return
-        on_event(clock.fold_done())
         last = event.fold.index + 1 == event.folds
         for horizon, forecasts in event.predictions.groupby("horizon"):
             equity = live.setdefault(int(horizon), LiveEquity(bars, config.windows.target, int(horizon),

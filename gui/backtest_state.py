@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MethodType
 from typing import TYPE_CHECKING, Literal
 from weakref import WeakMethod
@@ -56,6 +57,13 @@ class Curve:
                                      for c in ("equity", "benchmark_equity")),
                    periods["drawdown"].to_numpy(dtype=np.float64) * 100.0)
 
+    def same_as(self, other: Curve | None) -> bool:
+        """Whether other holds the very same values (NaN equal to NaN)."""
+        return other is not None and all(
+            np.array_equal(mine, theirs, equal_nan=True) for mine, theirs in
+            ((self.x, other.x), (self.equity, other.equity), (self.benchmark, other.benchmark),
+             (self.drawdown, other.drawdown)))
+
     def at(self, x: float) -> tuple[float, float, float] | None:
         """(equity, benchmark, drawdown) at the sample nearest x; None a day or more off the curve."""
         if not len(self.x) or x < self.x[0] - DAY or x > self.x[-1] + DAY:
@@ -76,22 +84,32 @@ class FoldCount:
 
 
 class BacktestState:
-    """Feed it the run's events in order; read what to draw from its attributes and methods."""
+    """Feed it the run's events in order; read what to draw from its attributes and methods.
+
+    `schedule(step)` runs the listeners connected as deferred: at once by default; the window hands them to its
+    turns (gui.turns), so a panel's redraw after the finished result waits for the charts to be painted.
+    """
 
     def __init__(self) -> None:
-        self._listeners: dict[Event, list[Callable]] = defaultdict(list)
+        self._listeners: dict[Event, list[tuple[Callable, bool]]] = defaultdict(list)
+        self.schedule: Callable[[Callable[[], object]], None] = lambda step: step()
         self._reset()
 
-    def connect(self, event: Event, callback: Callable) -> None:
-        """Call callback(*args) on each `event`. A method is held weakly: the state keeps no widget alive, and a
-        widget holding its state makes no reference cycle for the garbage collector to break at a random time."""
-        self._listeners[event].append(WeakMethod(callback) if isinstance(callback, MethodType) else lambda: callback)
+    def connect(self, event: Event, callback: Callable, *, deferred: bool = False) -> None:
+        """Call callback(*args) on each `event` (through schedule() if deferred). A method is held weakly: the
+        state keeps no widget alive, and a widget holding its state makes no reference cycle for the garbage
+        collector to break at a random time. A deferred callback draws what the state holds when it runs."""
+        reference = WeakMethod(callback) if isinstance(callback, MethodType) else lambda: callback
+        self._listeners[event].append((reference, deferred))
 
     def _emit(self, event: Event, *args) -> None:
-        for reference in list(self._listeners[event]):
+        for entry in list(self._listeners[event]):
+            reference, deferred = entry
             callback = reference()
             if callback is None:
-                self._listeners[event].remove(reference)
+                self._listeners[event].remove(entry)
+            elif deferred:
+                self.schedule(partial(_call_alive, reference, args))
             else:
                 callback(*args)
 
@@ -101,11 +119,13 @@ class BacktestState:
         self.models: list[str] = []  # in run order: the colour of model i is theme.series[i]
         self.horizons: list[int] = []
         self.closes: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # ticker → (seconds, close)
+        self._bars: Mapping[str, pd.DataFrame] | None = None  # what the closes were read from
         self.folds: list[Fold] = []
         self.fold_totals: dict[tuple[str, str], int] = {}
         self.predicted: dict[Key, tuple[np.ndarray, np.ndarray]] = {}  # target-date seconds, predicted price
         self.curves: dict[Key, Curve] = {}
         self.result: BacktestResult | None = None
+        self._traded: dict[Key, int] = {}  # the result's traded bars per model curve (Buy & Hold left out)
         self.forecast: Forecast | None = None
         self.stopped: str | None = None  # why the walk stopped before its end (an error)
         self.started = False
@@ -134,12 +154,15 @@ class BacktestState:
         self._emit("reset")
 
     def set_bars(self, bars_by_ticker: Mapping[str, pd.DataFrame]) -> None:
-        """The bars the run used: the price line."""
+        """The bars the run used: the price line (the very bars drawn already change nothing)."""
+        if bars_by_ticker is self._bars:
+            return
         self._set_closes(bars_by_ticker)
         self._fix_selection()
         self._emit("reset")
 
     def _set_closes(self, bars_by_ticker: Mapping[str, pd.DataFrame]) -> None:
+        self._bars = bars_by_ticker
         self.closes = {ticker: (seconds(bars.index), bars["close"].to_numpy(dtype=np.float64))
                        for ticker, bars in bars_by_ticker.items()}
         self.tickers += [t for t in bars_by_ticker if t not in self.tickers]
@@ -178,12 +201,19 @@ class BacktestState:
         for (ticker, model, horizon), frame in equity.groupby(["ticker", "model", "horizon"], sort=False):
             key = (str(ticker), str(model), int(horizon))
             self._note(*key)
-            self.curves[key] = Curve.of(frame, frame["date"])
+            curve = Curve.of(frame, frame["date"])
+            if not curve.same_as(self.curves.get(key)):  # the live curve is the final one: the charts keep it
+                self.curves[key] = curve
+            if model != BUY_AND_HOLD:
+                self._traded[key] = len(frame)
         for fold in result.folds:
             self._note(fold.ticker, fold.model, None)
         self.folds = list(result.folds)
-        self.predicted.clear()
+        streamed, self.predicted = self.predicted, {}
         self._add_predictions(result.predictions)
+        for key, (x, y) in self.predicted.items():
+            if key in streamed and all(np.array_equal(a, b, equal_nan=True) for a, b in zip((x, y), streamed[key])):
+                self.predicted[key] = streamed[key]  # as streamed: the charts keep what they drew
         if first_model and self.models:
             self.selection = (self.selection[0], self.models[0], self.selection[2])
         self._fix_selection()
@@ -347,10 +377,8 @@ class BacktestState:
         if self.stopped:
             return self.stopped
         if self.result is not None:
-            equity = self.result.equity
-            equity = equity[equity["model"] != BUY_AND_HOLD] if not equity.empty else equity
-            models = equity["model"].nunique() if not equity.empty else 0
-            bars = equity.groupby(["ticker", "model", "horizon"]).size().max() if models else 0
+            models = len({model for _, model, _ in self._traded})
+            bars = max(self._traded.values(), default=0)
             horizons = len(self.horizons)
             return (f"{len(self.result.folds)} folds · {models} model{'s' * (models != 1)} · {horizons} "
                     f"horizon{'s' * (horizons != 1)} · {bars:,} traded bars")
@@ -358,3 +386,10 @@ class BacktestState:
             fold = self._last_fold.fold
             return f"Walk-forward: {fold.model} on {fold.ticker}, fold {fold.index + 1} of {self._last_fold.folds}"
         return "Walk-forward starting…" if self.started else "No backtest yet"
+
+
+def _call_alive(reference: Callable, args: tuple) -> None:
+    """A deferred listener, if its widget still exists."""
+    callback = reference()
+    if callback is not None:
+        callback(*args)

@@ -1,19 +1,30 @@
 """Chart items shared by the views: a date axis, a cached, level-of-detail candlestick item and plot set-up helpers."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPicture
+from PySide6.QtWidgets import QGraphicsItem
 
 _CHUNK = 512  # candles per cached picture: painting touches only the chunks in view
 _MIN_CANDLE_PX = 3.0  # merge neighbouring bars until a drawn candle is at least this wide
 
 
 def fast_plot(plot: pg.PlotItem) -> pg.PlotItem:
-    """The pyqtgraph settings that keep tens of thousands of points fluid."""
+    """The pyqtgraph settings that keep tens of thousands of points fluid, and cached axes (cached_axes)."""
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
+    return cached_axes(plot)
+
+
+def cached_axes(plot: pg.PlotItem) -> pg.PlotItem:
+    """Each axis kept as a pixmap between changes of its ticks: replaying an axis' drawing (its tick labels) costs
+    about a millisecond, and every repaint of a chart, e.g. for a new point, replayed all of them."""
+    for axis in plot.axes.values():
+        axis["item"].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return plot
 
 
@@ -57,7 +68,7 @@ class DateAxis(pg.DateAxisItem):
         while view is not None and view not in views:
             views.append(view)
             view = view.linkedView(axis)
-        return not views or any(v.childrenBounds()[axis] is not None for v in views)
+        return not views or any(_spans(view, axis) for view in views)
 
     def tickValues(self, minVal, maxVal, size):
         self._drawn_with_data = self.has_data()
@@ -76,6 +87,22 @@ class DateAxis(pg.DateAxisItem):
         if self.has_data() != self._drawn_with_data:
             self.picture = None  # AxisItem's cached drawing
             self.update()
+
+
+def _spans(view: pg.ViewBox, axis: int) -> bool:
+    """Whether a visible item of the view has finite bounds along axis: the test of ViewBox.childrenBounds, stopped
+    at the first such item (it runs before every paint; the whole of childrenBounds took milliseconds)."""
+    for item in view.addedItems:
+        if not item.isVisible() or item.scene() is not view.scene():
+            continue
+        if getattr(item, "dataBounds", None) is None:
+            if not item.flags() & item.GraphicsItemFlag.ItemHasNoContents:
+                return True
+            continue
+        bounds = item.dataBounds(axis)
+        if bounds is not None and None not in bounds and all(math.isfinite(b) for b in bounds):
+            return True
+    return False
 
 
 def compact(value: float) -> str:

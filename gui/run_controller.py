@@ -61,7 +61,8 @@ class RunController(QObject):
         self.backtest_shown: tuple[str, object] | None = None  # (label, BacktestResult) on the Backtest tab
         self._backtest_run: int | None = None  # the run number the Backtest tab shows
         self._progress: BacktestProgress | None = None  # the running backtest's folds done and time left
-        self._turns = Turns(self)  # a finished backtest drawn in steps
+        self._turns = Turns(self)  # a run's start and its finished backtest drawn in steps
+        backtest_view.state.schedule = self._turns.add  # the Backtest tab's panels after its charts
         self.search = search
         self._searches: set[int] = set()  # the run numbers of the searches started
         runs.sigStarted.connect(self._started)
@@ -104,18 +105,25 @@ class RunController(QObject):
 
         backtest = isinstance(submitted, BacktestRequest)
         config = submitted.config if backtest else submitted
-        labels = model_labels(config.models)
-        self.training_view.start_run(number, config, labels)  # the linear baseline is fitted, not trained
-        if backtest:
-            labels = backtest_labels(labels)
-            self.backtest_view.start_run(config)
-            self._backtest_run, self.backtest_shown, self._progress = number, None, None
-        self.tabs.setCurrentWidget(self.backtest_view if backtest else self.training_view)
-        self.log(log_lines.run_started(number, submitted, labels))
+        trained = model_labels(config.models)  # the linear baseline is fitted, not trained
+        self._turns.flush()  # what the last run left to draw, before this one clears it
+        if not backtest:
+            self.training_view.start_run(number, config, trained)
+            self.tabs.setCurrentWidget(self.training_view)
+            self.log(log_lines.run_started(number, submitted, trained))
+            return
+        self.backtest_view.start_run(config)
+        self._backtest_run, self.backtest_shown, self._progress = number, None, None
+        self.log(log_lines.run_started(number, submitted, backtest_labels(trained)))
+        # The tab it opens on, then the Training tab behind it, each a turn: at once they froze the window.
+        self._turns.add(lambda: self.tabs.setCurrentWidget(self.backtest_view),
+                        lambda: self.training_view.start_run(number, config, trained), later=True)
 
     # --- its events ----------------------------------------------------------------------------------
     @Slot(int, object)
     def _event(self, run: int, event: object) -> None:
+        if self._turns.pending:
+            self._turns.flush()  # a run's events come after what its start still has to draw
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(run, event)

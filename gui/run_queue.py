@@ -28,6 +28,7 @@ def _run_task(request, pool: WarmPool | None = None) -> Task:
     return partial(train_run, request)
 
 
+WALK_NICE = 10  # the backtests' worker processes run this far below the window's CPU priority, so it stays fluid
 DELIVERY_BUDGET_S = 0.015  # the most time one turn of the event loop spends passing on a run's events
 
 
@@ -48,7 +49,7 @@ class RunQueue(QObject):
 
     def __init__(self, make_task: Callable[[object], Task] | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.pool = WarmPool()  # the backtests' worker processes, kept between runs; ended by shutdown()
+        self.pool = WarmPool(nice=WALK_NICE)  # the backtests' worker processes, kept between runs; ended by shutdown()
         self._make_task = make_task or partial(_run_task, pool=self.pool)
         self._waiting: deque[tuple[int, object]] = deque()
         self._job: Job | None = None

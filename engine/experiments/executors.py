@@ -106,10 +106,14 @@ class LocalExecutor:
     A worker that dies mid-job (killed, out of memory) fails that job and is replaced; the others go on. Nothing
     the workers share holds a lock (each has its own pipe back, the stop and cancel flags are bare shared
     integers), so a worker killed at any instant cannot leave the others waiting on it.
+
+    `nice` lowers the workers' CPU priority (POSIX; ignored where os.nice does not exist): a window sharing the
+    cores with them then gets the CPU it needs to draw, and the workers lose nothing when it needs none.
     """
 
-    def __init__(self, shared: Any, *, workers: int | None = None):
+    def __init__(self, shared: Any, *, workers: int | None = None, nice: int = 0):
         self.workers = workers or default_workers()
+        self.nice = nice
         if self.workers < 1:
             raise WorkbenchError(f"--workers must be 1 or more, got {self.workers}.")
         self._context = multiprocessing.get_context("spawn")
@@ -123,7 +127,8 @@ class LocalExecutor:
         tasks = self._context.Queue()
         stop = self._context.Value("q", -1, lock=False)
         reader, writer = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_work, args=(tasks, writer, stop, self._cancel), daemon=True)
+        process = self._context.Process(target=_work, args=(tasks, writer, stop, self._cancel, self.nice),
+                                        daemon=True)
         process.start()
         writer.close()  # the worker holds the only writing end: its death reads as the end of the pipe
         return _Slot(process, tasks, stop, reader)
@@ -232,10 +237,13 @@ def _event(message: tuple) -> ExecutorEvent:
     return Failed(key, *body)
 
 
-def _work(tasks, results, stop, cancel) -> None:
-    """A worker process: one thread (one_thread); jobs until None, the shared data read when a job names a new file.
-    It ends by itself once the driver has gone (killed), at its next check."""
+def _work(tasks, results, stop, cancel, nice: int) -> None:
+    """A worker process: one thread (one_thread), `nice` steps below the driver's priority; jobs until None, the
+    shared data read when a job names a new file. It ends by itself once the driver has gone (killed), at its next
+    check."""
     one_thread()
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     parent = multiprocessing.parent_process()
     shared, shared_path = None, None
     while (task := _next_task(tasks, parent)) is not None:
@@ -258,16 +266,17 @@ def _work(tasks, results, stop, cancel) -> None:
 class WarmPool:
     """Local worker processes kept between runs, so each Train & Backtest does not start them again (each imports
     torch and the engine: seconds). get(workers) opens them at first use, or anew for another count; close() ends
-    them. Used from one thread at a time."""
+    them. Used from one thread at a time. `nice`: the workers' lowered priority (LocalExecutor)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, nice: int = 0) -> None:
+        self.nice = nice
         self._executor: LocalExecutor | None = None
 
     def get(self, workers: int) -> LocalExecutor:
         if self._executor is not None and self._executor.workers != workers:
             self.close()
         if self._executor is None:
-            self._executor = LocalExecutor(None, workers=workers)
+            self._executor = LocalExecutor(None, workers=workers, nice=self.nice)
         return self._executor
 
     def close(self) -> None:

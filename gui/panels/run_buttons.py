@@ -28,6 +28,9 @@ class RunButtons(QWidget):
         helpers.addWidget(self.cancel)
         starts.addWidget(self.backtest, 1)
         starts.addWidget(self.train, 1)
+        # As wide as its longer wording from the start: "Queue run" would otherwise lay the whole panel out anew
+        # as a run starts (a few dozen milliseconds with every model card).
+        self.train.setMinimumWidth(self.train.fontMetrics().horizontalAdvance("Queue run") + 40)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 8, 8)
         layout.addWidget(self.reason)

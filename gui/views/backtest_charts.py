@@ -35,6 +35,7 @@ class EquityTrace:
         self.benchmark = pg.PlotDataItem(connect="finite")
         self.drawdown = pg.PlotDataItem(connect="finite", fillLevel=0.0)
         self.curve: Curve | None = None  # what the items hold
+        self.look: tuple | None = None  # what _style_traces last styled it for
         self._plots = ((equity_plot, self.benchmark), (equity_plot, self.equity), (drawdown_plot, self.drawdown))
         for plot, item in self._plots:
             plot.addItem(item)
@@ -205,7 +206,6 @@ class BacktestCharts(QWidget):
         trace = self._traces.get(key)
         if trace is None:
             trace = self._traces[key] = EquityTrace(self.equity_plot, self.drawdown_plot)
-            self._style_traces()
         return trace
 
     def _fit_time_axis(self) -> None:
@@ -232,6 +232,10 @@ class BacktestCharts(QWidget):
         for (t, m, h), trace in self._traces.items():
             shown = t == ticker and h == horizon
             selected = shown and m == model
+            look = (theme, shown, selected, own_buy_and_hold, self.model_colour(m))
+            if look == trace.look:
+                continue  # each setPen redoes the item's drawing: only what changed
+            trace.look = look
             if m == BUY_AND_HOLD:
                 trace.equity.setPen(hold_pen)
                 trace.equity.setZValue(5)
@@ -269,7 +273,8 @@ class BacktestCharts(QWidget):
                 self.price_plot.addItem(curve)
             curve.setPen(pg.mkPen(_alpha(self._horizon_colour(horizon), 0.9), width=1.1))
             data = self.state.predicted.get((ticker, model, horizon))
-            curve.setData(*(data if data is not None else _EMPTY))
+            if data is None or curve.xData is not data[0]:  # a redraw of what it holds would redo its path
+                curve.setData(*(data if data is not None else _EMPTY))
             curve.setVisible(data is not None)
 
     def zoom_to_forecast(self, bars: int = 120) -> None:

@@ -135,8 +135,12 @@ class CompareView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
+        # Columns fit the rows in view only (the rows' header sets how many a column's fit reads), and only while
+        # the tab is shown (_fit_columns): a hidden table fits every cell, 90 ms for a few dozen runs, on each change.
+        self.table.verticalHeader().setResizeContentsPrecision(0)
+        self._columns_fitted = False
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.setMaximumSectionSize(170)  # a long run label elides; its tooltip has it all
@@ -314,8 +318,7 @@ class CompareView(QWidget):
     # --- the leaderboard ------------------------------------------------------------------------------------
     def _rebuild(self, current: str | None = None) -> None:
         current = current or self.current_run()
-        frame = self.model.frame
-        kept = {tuple(frame.loc[row, _IDENTITY]) for row in self._selected_rows()}
+        kept = {self._identity(row) for row in self._selected_rows()}
         self.model.set_frame(self.board.frame())
         # One series in every run: its column would only repeat it (the run box and tooltips name it).
         self.table.setColumnHidden(COLUMNS.index("Ticker"), self.model.frame["Ticker"].nunique() <= 1)
@@ -326,15 +329,30 @@ class CompareView(QWidget):
             self.run_box.addItem(run.title, run.key)
         for run_id in sorted(self.board.damaged):
             self.run_box.addItem(f"#{run_id} (damaged)", f"#{run_id}")
-        self.run_box.blockSignals(False)
         self.set_current_run(current or "")
+        self.run_box.blockSignals(False)
         self._run_changed()
         self._update_count()
-        frame = self.model.frame
-        again = [self.proxy.mapFromSource(self.model.index(row, 0)).row() for row in range(len(frame))
-                 if tuple(frame.loc[row, _IDENTITY]) in kept]
+        again = [self.proxy.mapFromSource(self.model.index(row, 0)).row() for row in range(self.model.rowCount())
+                 if kept and self._identity(row) in kept]
         self.select_rows([row for row in again if row >= 0])  # a new run keeps the user's overlays
         self._selection_changed()
+        self._fit_columns()
+
+    def _identity(self, row: int) -> tuple:
+        cells = self.model.row_cells(row)
+        return tuple(cells[name] for name in _IDENTITY)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and the rows in view; done when the tab is next shown if hidden."""
+        self._columns_fitted = self.table.isVisible()
+        if self._columns_fitted:
+            self.table.resizeColumnsToContents()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._columns_fitted:
+            self._fit_columns()
 
     def _update_best(self) -> None:
         """Mark each metric column's best value among the rows the filter shows."""
@@ -346,6 +364,7 @@ class CompareView(QWidget):
                               seeds=self.seeds_box.isChecked())
         self._update_best()
         self._update_count()
+        self._fit_columns()
 
     def _update_count(self) -> None:
         shown, total, runs = self.proxy.rowCount(), self.model.rowCount(), len(self.board.runs)
@@ -412,9 +431,9 @@ class CompareView(QWidget):
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         self.metric_box.addItems(names)
-        self.metric_box.blockSignals(False)
         if current in names:
             self.metric_box.setCurrentText(current)
+        self.metric_box.blockSignals(False)
         self._draw_heatmap()
 
     def _show_run_warnings(self, run: BoardRun | None) -> None:

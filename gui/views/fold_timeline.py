@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.charts import DateAxis
+from gui.charts import DateAxis, cached_axes
 from gui.theme import DARK, Theme, style_plot
 from gui.timestamps import seconds
 
@@ -56,7 +56,7 @@ class FoldTimeline(QWidget):
         self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": DateAxis()})
         self.plot_widget.setMinimumHeight(90)
-        self.plot = self.plot_widget.getPlotItem()
+        self.plot = cached_axes(self.plot_widget.getPlotItem())
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=True, y=False)

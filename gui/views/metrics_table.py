@@ -69,8 +69,9 @@ class MetricsPanel(QWidget):
                                 (self.conventions, 0)):
             layout.addWidget(widget, stretch)
         layout.addStretch(0)
-        for event in ("reset", "lists", "selection", "result", "status"):
+        for event in ("reset", "lists", "selection", "status"):
             state.connect(event, self.redraw)
+        state.connect("result", self.redraw, deferred=True)  # after the charts: each gets its own paint
         self.apply_theme(self._theme)
 
     def apply_theme(self, theme: Theme) -> None:

@@ -189,8 +189,11 @@ class TrainingView(QWidget):
         return [*self._earlier.get(label, ()), self._traces[label]]
 
     def curve_points(self, label: str, trace: LossTrace | None = None) -> tuple[int, int]:
-        """Points drawn on the (training, validation) curves of a model (of its current fold, in a backtest)."""
-        trace = self._traces[label] if trace is None else trace
+        """Points drawn on the (training, validation) curves of a model (of its current fold, in a backtest); none
+        for a model not drawn (yet)."""
+        trace = self._traces.get(label) if trace is None else trace
+        if trace is None:
+            return 0, 0
         train_y, val_y = trace.train.yData, trace.val.yData
         drawn = lambda y: 0 if y is None else int(np.isfinite(y).sum())
         return drawn(train_y), drawn(val_y)

@@ -33,8 +33,9 @@ class WarningBanner(QFrame):
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.more, 0, Qt.AlignmentFlag.AlignTop)
-        for event in ("reset", "selection", "result"):
+        for event in ("reset", "selection"):
             state.connect(event, self.redraw)
+        state.connect("result", self.redraw, deferred=True)  # after the charts: each gets its own paint
         self.redraw()
 
     def apply_theme(self, theme: Theme) -> None:
@@ -77,8 +78,9 @@ class VerdictLine(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setToolTip(_VERDICT_HELP)
-        for event in ("reset", "selection", "result"):
+        for event in ("reset", "selection"):
             state.connect(event, self.redraw)
+        state.connect("result", self.redraw, deferred=True)  # after the charts: each gets its own paint
         self.redraw()
 
     def apply_theme(self, theme: Theme) -> None:

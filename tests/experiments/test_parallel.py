@@ -1,12 +1,14 @@
 """A backtest's walks on two worker processes: the sequential run's results and events, from the same pipeline."""
+import os
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 import torch
 
 from engine.backtest import FoldDone, FoldTraining
 from engine.estimate import BacktestProgress
-from engine.experiments.executors import Execution, WarmPool
+from engine.experiments.executors import Execution, LocalExecutor, WarmPool, run_jobs
 from engine.pipeline import EquityProgress, run_backtest
 from models import model_config_for
 from tests.experiments.conftest import BASE
@@ -30,6 +32,17 @@ def test_a_parallel_backtest_equals_the_sequential_one_and_relays_every_event(go
     count = lambda seen, kind: sum(isinstance(e, kind) for e in seen)  # noqa: E731
     for kind in (FoldDone, EquityProgress, BacktestProgress):
         assert count(events[0], kind) == count(events[1], kind) > 0
+    # The workers trade each fold's live equity themselves: curve after curve, the sequential run's.
+    curves = [{} for _ in events]
+    for seen, by_key in zip(events, curves):
+        for event in seen:
+            if isinstance(event, EquityProgress):
+                by_key.setdefault((event.ticker, event.model, event.horizon), []).append(event.periods)
+    assert curves[0].keys() == curves[1].keys()
+    for key, frames in curves[0].items():
+        assert len(frames) == len(curves[1][key])
+        for here, there in zip(frames, curves[1][key]):
+            pd.testing.assert_frame_equal(here, there)
     assert count(events[1], FoldTraining) > 0
     last = [e for e in events[1] if isinstance(e, BacktestProgress)][-1]
     assert last.folds_done == last.folds_total
@@ -65,3 +78,14 @@ def test_a_warm_pool_walks_backtest_after_backtest_on_the_same_workers(goog_420)
         assert pool.get(1) is not workers and pool.get(1).workers == 1  # another count: started anew
     finally:
         pool.close()
+
+
+def _niceness(shared, payload, context) -> int:
+    return os.nice(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities only")
+def test_workers_started_nice_run_that_far_below_the_driver():
+    with LocalExecutor(None, workers=1, nice=5) as executor:
+        [outcome] = run_jobs(executor, _niceness, {0: None}).values()
+    assert outcome.value == min(os.nice(0) + 5, 19)

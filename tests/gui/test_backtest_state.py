@@ -154,3 +154,32 @@ def test_the_time_span_starts_at_the_first_tested_bar():
     state.start(_config(), {"AAA": pd.DataFrame({"close": np.arange(40.0)}, index=DATES)})
     state.add_fold(FoldDone(_fold("AAA", "gru", 0), 2, _predictions("AAA", "gru", 1, DATES[10:20])))
     assert state.time_span("AAA") == tuple(seconds([DATES[10], DATES[-1]]))
+
+
+def test_the_finished_result_keeps_the_streamed_curves_it_equals_and_replaces_the_others():
+    state = BacktestState()
+    state.start(_config())
+    state.add_equity(EquityProgress("AAA", "gru", 1, _periods(20)))
+    state.add_equity(EquityProgress("AAA", "mlp", 1, _periods(20)))
+    streamed = dict(state.curves)
+    changed = _equity_rows("mlp", 20).assign(equity=lambda rows: rows["equity"] + 1.0)
+    state.set_result(_result(pd.DataFrame(), pd.concat([_equity_rows("gru", 20), changed])))
+    assert state.curves[("AAA", "gru", 1)] is streamed[("AAA", "gru", 1)]  # the charts keep what they drew
+    assert state.curves[("AAA", "mlp", 1)] is not streamed[("AAA", "mlp", 1)]
+    np.testing.assert_array_equal(state.curves[("AAA", "mlp", 1)].equity, changed["equity"].to_numpy())
+
+
+def test_deferred_listeners_run_through_schedule_and_draw_what_the_state_holds_then():
+    state, later, seen = BacktestState(), [], []
+    state.connect("status", lambda: seen.append(("now", state.status)))
+    state.connect("status", lambda: seen.append(("deferred", state.status)), deferred=True)
+    state.start(_config())
+    state.stop("first error")
+    assert seen == [("now", "first error"), ("deferred", "first error")]  # at once by default
+    seen.clear()
+    state.schedule = later.append
+    state.stop("second error")
+    assert seen == [("now", "second error")] and len(later) == 1
+    state.stop("third error")
+    later.pop(0)()
+    assert seen[-1] == ("deferred", "third error")
