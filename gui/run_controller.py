@@ -122,8 +122,9 @@ class RunController(QObject):
     # --- its events ----------------------------------------------------------------------------------
     @Slot(int, object)
     def _event(self, run: int, event: object) -> None:
-        if self._turns.pending:
-            self._turns.flush()  # a run's events come after what its start still has to draw
+        if self._turns.pending and not isinstance(event, (Stage, BarsLoaded, Notice)):
+            self._turns.flush()  # a run's events come after what its start still has to draw (those three touch
+            # neither the Training tab nor what a finished run draws: they need not wait, nor add to the flush)
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(run, event)

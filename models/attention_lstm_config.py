@@ -12,6 +12,9 @@ from models.recurrent_config import RecurrentConfig
 @dataclass(frozen=True)
 class AttentionLSTMConfig(RecurrentConfig):
     arch: ClassVar[str] = "attention_lstm"
+    title: ClassVar[str] = "Attention LSTM"
+    summary: ClassVar[str] = "An LSTM whose states are averaged with learned weights per bar; shows where it looked."
+    network: ClassVar[str] = "models.attention_lstm:AttentionLSTM"
 
     attention_size: int = setting(
         32, limits=(1, 4096), advice="choose a positive width, e.g. 32", help=(

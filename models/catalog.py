@@ -1,8 +1,9 @@
 """The catalog: every architecture's name, title, one-line summary and config, simplest first, without torch;
 and apart from them the anomaly detectors (DETECTORS).
 
-The Model panel builds a card per entry and main.py its --arch choices; models.registry maps the same names to
-the networks. A new architecture is its network file, its config file and one line here and in the registry.
+The Model panel builds a card per entry and main.py its --arch choices; models.registry imports each entry's
+network (its config's `network`). A new architecture is its network file (torch), its config file (no torch: the
+fields, title, summary and network's name) and one line in ARCHITECTURES here.
 """
 
 from __future__ import annotations
@@ -27,39 +28,47 @@ from models.recurrent_config import GRUConfig, LSTMConfig, RNNConfig
 
 @dataclass(frozen=True)
 class Architecture:
-    config: type[ModelConfig]  # its fields, defaults, limits and help
-    title: str  # the heading of its card
-    summary: str  # one plain line under the heading
+    """A catalog entry: the config class says it all (fields, limits, help, title, summary, network)."""
+
+    config: type[ModelConfig]
 
     @property
     def name(self) -> str:
         """The key of the catalog, the registry and stored runs."""
         return self.config.arch
 
+    @property
+    def title(self) -> str:
+        return self.config.title
 
-ARCHITECTURES: dict[str, Architecture] = {entry.name: entry for entry in (
-    Architecture(LinearConfig, "Linear", "One weighted sum of the whole window, trained like the other networks."),
-    Architecture(NLinearConfig, "NLinear", "The window relative to its last bar, then one weighted sum (LTSF)."),
-    Architecture(DLinearConfig, "DLinear", "A moving-average trend and the rest, one weighted sum each (LTSF)."),
-    Architecture(MLPConfig, "MLP", "Dense layers on the flattened window; ignores the order of time."),
-    Architecture(RNNConfig, "RNN", "Reads the window bar by bar with a simple memory that fades quickly."),
-    Architecture(LSTMConfig, "LSTM", "Reads bar by bar with a gated memory that keeps information longest."),
-    Architecture(GRUConfig, "GRU", "Gated memory like the LSTM's, with fewer weights to learn."),
-    Architecture(CNNConfig, "CNN (TCN)", "Small causal filters slide along time to spot local patterns (TCN-style)."),
-    Architecture(AttentionLSTMConfig, "Attention LSTM",
-                 "An LSTM whose states are averaged with learned weights per bar; shows where it looked."),
-    Architecture(CNNLSTMConfig, "CNN-LSTM", "A conv branch and an LSTM branch read the window; dense layers join them."),
-    Architecture(PatchTSTConfig, "PatchTST",
-                 "A Transformer reads each column as patches of bars, attending across patches."),
-)}
+    @property
+    def summary(self) -> str:
+        return self.config.summary
+
+
+def _entries(*configs: type[ModelConfig]) -> dict[str, Architecture]:
+    return {config.arch: Architecture(config) for config in configs}
+
+
+# The registry of forecasters, simplest first: one line per architecture.
+ARCHITECTURES: dict[str, Architecture] = _entries(
+    LinearConfig,
+    NLinearConfig,
+    DLinearConfig,
+    MLPConfig,
+    RNNConfig,
+    LSTMConfig,
+    GRUConfig,
+    CNNConfig,
+    AttentionLSTMConfig,
+    CNNLSTMConfig,
+    PatchTSTConfig,
+)
 
 DEFAULT_ARCH = "lstm"
 
 # Anomaly detectors: networks that rebuild their input rather than forecast, so no --arch choice, no Model card.
-DETECTORS: dict[str, Architecture] = {entry.name: entry for entry in (
-    Architecture(LSTMAutoencoderConfig, "LSTM autoencoder",
-                 "Squeezes each window into a few numbers and rebuilds it; bars rebuilt badly are unusual."),
-)}
+DETECTORS: dict[str, Architecture] = _entries(LSTMAutoencoderConfig)
 
 
 def architecture(name: str) -> Architecture:

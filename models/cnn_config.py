@@ -13,6 +13,9 @@ Pooling = Literal["none", "max", "avg"]
 @dataclass(frozen=True)
 class CNNConfig(DenseConfig):
     arch: ClassVar[str] = "cnn"
+    title: ClassVar[str] = "CNN (TCN)"
+    summary: ClassVar[str] = "Small causal filters slide along time to spot local patterns (TCN-style)."
+    network: ClassVar[str] = "models.cnn:CNN"
 
     channels: tuple[int, ...] = setting(
         (32, 32), label="Conv channels", limits=(1, 4096), lengths=(1, 8),

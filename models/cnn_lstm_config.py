@@ -13,3 +13,6 @@ from models.recurrent_config import RecurrentConfig
 @dataclass(frozen=True)
 class CNNLSTMConfig(RecurrentConfig, CNNConfig):
     arch: ClassVar[str] = "cnn_lstm"
+    title: ClassVar[str] = "CNN-LSTM"
+    summary: ClassVar[str] = "A conv branch and an LSTM branch read the window; dense layers join them."
+    network: ClassVar[str] = "models.cnn_lstm:CNNLSTM"

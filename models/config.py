@@ -74,7 +74,10 @@ class ModelConfig(Settings):
     models.model_config_for(arch, **fields).
     """
 
-    arch: ClassVar[str]
+    arch: ClassVar[str]  # its name in the catalog, the registry and stored runs
+    title: ClassVar[str]  # the heading of its card on the Model panel
+    summary: ClassVar[str]  # one plain line under the heading
+    network: ClassVar[str]  # "module:Class" of its torch network, imported only by models.registry
 
     init: Init = setting("xavier", label="Weight init", help=(
         "How the weights are set before training starts. 'xavier' (Glorot) suits tanh and "

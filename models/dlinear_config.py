@@ -12,6 +12,9 @@ from models.errors import WorkbenchError
 @dataclass(frozen=True)
 class DLinearConfig(ModelConfig):
     arch: ClassVar[str] = "dlinear"
+    title: ClassVar[str] = "DLinear"
+    summary: ClassVar[str] = "A moving-average trend and the rest, one weighted sum each (LTSF)."
+    network: ClassVar[str] = "models.dlinear:DLinear"
 
     moving_average: int = setting(
         7, label="Moving-average kernel", limits=(1, 512), advice="use an odd width such as 7 or 25", help=(

@@ -11,3 +11,6 @@ from models.config import ModelConfig
 @dataclass(frozen=True)
 class LinearConfig(ModelConfig):
     arch: ClassVar[str] = "linear"
+    title: ClassVar[str] = "Linear"
+    summary: ClassVar[str] = "One weighted sum of the whole window, trained like the other networks."
+    network: ClassVar[str] = "models.linear:LinearBaseline"

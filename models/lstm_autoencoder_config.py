@@ -13,6 +13,9 @@ class LSTMAutoencoderConfig(ModelConfig):
     """An encoder LSTM squeezes a window into a latent vector; a decoder LSTM rebuilds the window from it."""
 
     arch: ClassVar[str] = "lstm_autoencoder"
+    title: ClassVar[str] = "LSTM autoencoder"
+    summary: ClassVar[str] = "Squeezes each window into a few numbers and rebuilds it; bars rebuilt badly are unusual."
+    network: ClassVar[str] = "models.lstm_autoencoder:LSTMAutoencoder"
 
     hidden_size: int = setting(
         32, label="Hidden units", limits=(1, 1024), advice="choose a positive number of units, e.g. 32", help=(

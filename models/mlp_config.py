@@ -11,3 +11,6 @@ from models.config import DenseConfig
 @dataclass(frozen=True)
 class MLPConfig(DenseConfig):
     arch: ClassVar[str] = "mlp"
+    title: ClassVar[str] = "MLP"
+    summary: ClassVar[str] = "Dense layers on the flattened window; ignores the order of time."
+    network: ClassVar[str] = "models.mlp:MLP"

@@ -12,3 +12,6 @@ from models.config import ModelConfig
 @dataclass(frozen=True)
 class NLinearConfig(ModelConfig):
     arch: ClassVar[str] = "nlinear"
+    title: ClassVar[str] = "NLinear"
+    summary: ClassVar[str] = "The window relative to its last bar, then one weighted sum (LTSF)."
+    network: ClassVar[str] = "models.nlinear:NLinear"

@@ -12,6 +12,9 @@ from models.errors import WorkbenchError
 @dataclass(frozen=True)
 class PatchTSTConfig(DenseConfig):
     arch: ClassVar[str] = "patchtst"
+    title: ClassVar[str] = "PatchTST"
+    summary: ClassVar[str] = "A Transformer reads each column as patches of bars, attending across patches."
+    network: ClassVar[str] = "models.patchtst:PatchTST"
 
     patch_len: int = setting(
         8, label="Patch length", limits=(1, 512), advice="use a few bars, e.g. 8, and at most the window", help=(

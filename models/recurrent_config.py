@@ -35,13 +35,22 @@ class RecurrentConfig(DenseConfig):
 @dataclass(frozen=True)
 class RNNConfig(RecurrentConfig):
     arch: ClassVar[str] = "rnn"
+    title: ClassVar[str] = "RNN"
+    summary: ClassVar[str] = "Reads the window bar by bar with a simple memory that fades quickly."
+    network: ClassVar[str] = "models.recurrent:RNN"
 
 
 @dataclass(frozen=True)
 class LSTMConfig(RecurrentConfig):
     arch: ClassVar[str] = "lstm"
+    title: ClassVar[str] = "LSTM"
+    summary: ClassVar[str] = "Reads bar by bar with a gated memory that keeps information longest."
+    network: ClassVar[str] = "models.recurrent:LSTM"
 
 
 @dataclass(frozen=True)
 class GRUConfig(RecurrentConfig):
     arch: ClassVar[str] = "gru"
+    title: ClassVar[str] = "GRU"
+    summary: ClassVar[str] = "Gated memory like the LSTM's, with fewer weights to learn."
+    network: ClassVar[str] = "models.recurrent:GRU"

@@ -1,41 +1,30 @@
-"""The name → network registries (forecasters, detectors) and build_model; models.catalog lists the same names
-without torch.
-
-A new architecture is its network file, its config file with one line in models.catalog, and one line here.
+"""The name → network registries (forecasters, detectors) and build_model, read off models.catalog: each entry's
+config names its network ("module:Class"), imported here with torch.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from torch import nn
 
-from models.attention_lstm import AttentionLSTM
-from models.cnn import CNN
-from models.cnn_lstm import CNNLSTM
+from models.catalog import ARCHITECTURES, DETECTORS as DETECTOR_CONFIGS, Architecture
 from models.config import ModelConfig
-from models.dlinear import DLinear
 from models.errors import WorkbenchError
 from models.layers import init_weights
-from models.linear import LinearBaseline
-from models.lstm_autoencoder import LSTMAutoencoder
-from models.mlp import MLP
-from models.nlinear import NLinear
-from models.patchtst import PatchTST
-from models.recurrent import GRU, LSTM, RNN
 
-MODELS: dict[str, type[nn.Module]] = {
-    "linear": LinearBaseline,
-    "nlinear": NLinear,
-    "dlinear": DLinear,
-    "mlp": MLP,
-    "rnn": RNN,
-    "lstm": LSTM,
-    "gru": GRU,
-    "cnn": CNN,
-    "attention_lstm": AttentionLSTM,
-    "cnn_lstm": CNNLSTM,
-    "patchtst": PatchTST,
-}
-DETECTORS: dict[str, type[nn.Module]] = {"lstm_autoencoder": LSTMAutoencoder}  # models.catalog.DETECTORS' networks
+
+def _network(entry: Architecture) -> type[nn.Module]:
+    module, _, name = entry.config.network.partition(":")
+    network = getattr(import_module(module), name)
+    if not (isinstance(network, type) and issubclass(network, nn.Module)):
+        raise TypeError(f"{entry.config.__name__}.network names {entry.config.network}, which is no torch module")
+    return network
+
+
+MODELS: dict[str, type[nn.Module]] = {name: _network(entry) for name, entry in ARCHITECTURES.items()}
+DETECTORS: dict[str, type[nn.Module]] = {name: _network(entry) for name, entry in DETECTOR_CONFIGS.items()}
+
 
 def build_model(config: ModelConfig, n_timesteps: int, n_features: int, n_outputs: int) -> nn.Module:
     """A freshly initialised model mapping (batch, n_timesteps, n_features) → (batch, n_outputs).

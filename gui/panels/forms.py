@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.theme import set_style_property
+
 _NO_HELP = "Click into a setting to read what it does, what too low and too high look like, and a good start."
 
 
@@ -103,9 +105,7 @@ class Form(QWidget):
         error, widget = self.errors[name], self.fields[name]
         error.setText(message or "")
         error.setVisible(bool(message))
-        widget.setProperty("invalid", bool(message))
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        set_style_property(widget, "invalid", bool(message))
 
 
 def _on_change(widget: QWidget, callback) -> None:

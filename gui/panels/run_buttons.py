@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui.run_gate import Gate
+from gui.theme import set_style_property
 
 
 class RunButtons(QWidget):
@@ -53,8 +54,6 @@ class RunButtons(QWidget):
             self.reason.hide()
             return
         text, loading = reason
-        self.reason.setProperty("role", "muted" if loading else "error")
+        set_style_property(self.reason, "role", "muted" if loading else "error")
         self.reason.setText(text)
-        self.reason.style().unpolish(self.reason)
-        self.reason.style().polish(self.reason)
         self.reason.show()

@@ -13,6 +13,7 @@ from engine.errors import WorkbenchError
 from engine.experiments.space import parse_space
 from engine.experiments.space_form import SearchableField, choices_text, entry_text, searchable_fields, space_text
 from engine.runs import RunConfig
+from gui.theme import set_style_property
 
 _COLUMNS = ("Field", "Low", "High", "Log", "Step")
 
@@ -57,9 +58,7 @@ class _Row:
 
     def set_invalid(self, invalid: bool) -> None:
         for editor in self.editors:
-            editor.setProperty("invalid", invalid)
-            editor.style().unpolish(editor)
-            editor.style().polish(editor)
+            set_style_property(editor, "invalid", invalid)
 
 
 class SearchSpaceForm(QWidget):

@@ -119,6 +119,10 @@ class BacktestCharts(QWidget):
         """A legend row, then its plot: the legend sits above the curves, right-aligned over the plot area."""
         legend = pg.LegendItem(colCount=4, verSpacing=-6, frame=False)
         legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # its entries' size, no more
+        # A row of entries tall even while empty: the first entries then lay out no plot anew (a second full paint).
+        legend.addItem(pg.PlotDataItem(), "Close")
+        legend.setMinimumHeight(legend.preferredHeight())
+        legend.clear()
         self.chart.ci.addItem(legend, row=row, col=0)
         self.chart.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight)
         plot = fast_plot(self.chart.addPlot(row=row + 1, col=0, axisItems={"bottom": DateAxis()}))

@@ -16,6 +16,9 @@ from models.config import DenseConfig, setting
 @dataclass(frozen=True)
 class _AttentionConfig(DenseConfig):
     arch: ClassVar[str] = "attention"
+    title: ClassVar[str] = "Attention"
+    summary: ClassVar[str] = "Attends to the bars that matter most."
+    network: ClassVar[str] = "models.mlp:MLP"  # never built here
 
     heads: int = setting(2, label="Attention heads", limits=(1, 16), advice="use a few heads, e.g. 2",
                          help="How many attention heads look at the window side by side. " * 3)
@@ -24,7 +27,7 @@ class _AttentionConfig(DenseConfig):
 
 @pytest.fixture
 def with_attention(monkeypatch):
-    entry = Architecture(_AttentionConfig, "Attention", "Attends to the bars that matter most.")
+    entry = Architecture(_AttentionConfig)  # its one line in the catalog
     monkeypatch.setitem(ARCHITECTURES, entry.name, entry)
     return entry
 

@@ -244,7 +244,8 @@ def test_each_architecture_has_the_fields_its_network_reads_in_the_order_of_its_
 
 def test_the_shared_fields_are_declared_once() -> None:
     classes = {klass for entry in ARCHITECTURES.values() for klass in entry.config.__mro__}
-    declared = [name for klass in classes for name in inspect.get_annotations(klass) if name != "arch"]
+    each_class_says = {"arch", "title", "summary", "network"}  # the catalog's facts of each architecture
+    declared = [name for klass in classes for name in inspect.get_annotations(klass) if name not in each_class_says]
     assert sorted(declared) == sorted(set(declared))
 
 
@@ -391,3 +392,15 @@ def test_attention_weights_cover_the_window_and_sum_to_one(arch: str) -> None:
     assert weights.shape == (5, T) and (weights >= 0).all()
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(5))
     assert not torch.allclose(weights[0], weights[1])  # they depend on the window
+
+
+def test_the_registry_reads_each_network_off_its_catalog_entry() -> None:
+    from models import DETECTORS
+    from models.registry import DETECTORS as DETECTOR_NETWORKS
+
+    assert MODELS.keys() == ARCHITECTURES.keys() and DETECTOR_NETWORKS.keys() == DETECTORS.keys()
+    for networks, catalog in ((MODELS, ARCHITECTURES), (DETECTOR_NETWORKS, DETECTORS)):
+        for name, entry in catalog.items():
+            module, _, cls = entry.config.network.partition(":")
+            assert (networks[name].__module__, networks[name].__name__) == (module, cls)
+            assert entry.title and entry.summary  # its card's heading and line, from the same config
