@@ -185,6 +185,7 @@ def main() -> int:
         window.run_panel.set_value(name, value)
     if WORKERS is not None:
         window.run_panel.set_value("workers", WORKERS)
+    spin(lambda: False, 0.5)  # the side panel laid out for the CNN's card, as it is long before a user's next click
     delivered.clear()
     probe.start()
     window.backtest()

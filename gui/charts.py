@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPicture
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPicture
 from PySide6.QtWidgets import QGraphicsItem
 
 _CHUNK = 512  # candles per cached picture: painting touches only the chunks in view
@@ -40,6 +40,34 @@ def time_plot(layout: pg.GraphicsLayout, row: int, label: str) -> pg.PlotItem:
     return plot
 
 
+class StickyRange:
+    """A plot's y-range fitted to the data in view, as pyqtgraph's auto-range does, but moved only once that data
+    leaves it or fills less than half of it, with some headroom: as a backtest's curves grow fold by fold the axes
+    (each redrawn costs milliseconds of tick text) and the view's transform then stay put most of the time.
+
+    Call refit() after the data changed; zooming or panning in time refits by itself.
+    """
+
+    HEADROOM = 0.05  # of the data's span, above and below
+    SLACK = 0.5  # the data may fill this little of the range before it shrinks
+
+    def __init__(self, plot: pg.PlotItem):
+        self.view = plot.getViewBox()
+        plot.enableAutoRange(y=False)
+        self.view.sigXRangeChanged.connect(self.refit)
+
+    def refit(self, *args) -> None:
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        bounds = self.view.childrenBounds(orthoRange=(None, (x0, x1)))[1]
+        if bounds is None:
+            return
+        low, high = bounds
+        if y0 <= low and high <= y1 and high - low >= self.SLACK * (y1 - y0):
+            return
+        pad = self.HEADROOM * ((high - low) or abs(high) or 1.0)
+        self.view.setYRange(low - pad, high + pad, padding=0)
+
+
 class CompactAxis(pg.AxisItem):
     """Tick labels like 2.5B, 300M, 12K instead of a shared exponent."""
 
@@ -60,6 +88,8 @@ class DateAxis(pg.DateAxisItem):
     def __init__(self, orientation: str = "bottom", **kwargs):
         super().__init__(orientation, utcOffset=0, **kwargs)
         self._drawn_with_data = False
+        # As tall with its dates as without: the first dates would otherwise lay the charts out anew.
+        self.setStyle(autoExpandTextSpace=False, tickTextHeight=QFontMetrics(self.font()).height())
 
     def has_data(self) -> bool:
         """Whether a visible item of the linked view, or of a view it follows, spans this axis (True off a plot)."""

@@ -28,6 +28,7 @@ def _run_task(request, pool: WarmPool | None = None) -> Task:
     return partial(train_run, request)
 
 
+START_AFTER_MS = 30  # a run's thread starts this long after sigStarted, once the window has drawn the start
 WALK_NICE = 10  # the backtests' worker processes run this far below the window's CPU priority, so it stays fluid
 DELIVERY_BUDGET_S = 0.015  # the most time one turn of the event loop spends passing on a run's events
 
@@ -55,6 +56,7 @@ class RunQueue(QObject):
         self._job: Job | None = None
         self._current = 0
         self._numbers = 0
+        self._closing = False
         self._outbox: deque[Callable[[], None]] = deque()  # what the running job reported, not yet passed on
         self._delivery = QTimer(self)
         self._delivery.setInterval(0)
@@ -98,7 +100,10 @@ class RunQueue(QObject):
 
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Drop the queue, stop the running run and wait for its thread to end (for closing the app)."""
+        self._closing = True
         self._waiting.clear()
+        if self._job is not None and not self._job.running:
+            self._job = None  # its thread never started: nothing to stop
         stopped = True
         if self._job is not None:
             self._job.cancel()
@@ -120,7 +125,13 @@ class RunQueue(QObject):
         job.sigFinished.connect(self._on_finished)
         self._job = job
         self.sigStarted.emit(number, config)
-        job.start()
+        QTimer.singleShot(START_AFTER_MS, partial(self._launch, job))
+
+    def _launch(self, job: Job) -> None:
+        """Start the run's thread, once the window has drawn what sigStarted changed (unless it is closing): a
+        thread that loads data and times training steps in this process slows that drawing down."""
+        if self._job is job and not self._closing:
+            job.start()
 
     @Slot(object)
     def _on_event(self, event: object) -> None:

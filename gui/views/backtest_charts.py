@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.baseline import BUY_AND_HOLD
 from gui.backtest_state import BacktestState, Curve, Key
-from gui.charts import DateAxis, fast_plot
+from gui.charts import DateAxis, StickyRange, fast_plot
 from gui.format import SHORT_NAMES
 from gui.theme import buy_and_hold_pen, DARK, style_plot, Theme
 from gui.timestamps import nearest, seconds
@@ -67,6 +67,7 @@ class BacktestCharts(QWidget):
         self._traces: dict[Key, EquityTrace] = {}
         self._trades_shown = False
         self._fitted: tuple[str, float, float] | None = None  # the (series, first, last) the time axis was fitted to
+        self._ranges: list[StickyRange] = []  # each plot's values fitted to what is in view
 
         self.chart = pg.GraphicsLayoutWidget()
         self.chart.ci.setSpacing(0)
@@ -129,8 +130,7 @@ class BacktestCharts(QWidget):
         plot.setLabel("left", label)
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         plot.setMouseEnabled(x=True, y=False)  # zoom and pan in time; values refit to what is in view
-        plot.enableAutoRange(y=True)
-        plot.setAutoVisible(y=True)
+        self._ranges.append(StickyRange(plot))
         plot.hideButtons()
         return legend, plot
 
@@ -145,6 +145,7 @@ class BacktestCharts(QWidget):
         self._trades_shown = on
         self._draw_trades()
         self._rebuild_legends()
+        self._ranges[0].refit()
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -189,22 +190,31 @@ class BacktestCharts(QWidget):
         self._draw_forecast()
         self._rebuild_legends()
         self._set_readout_hint()
+        self._refit()
 
     def _fold_added(self, fold) -> None:
         """Only what a fold of the shown model adds: a redraw of everything per fold stalls the window."""
         self._draw_predictions()
         self._fit_time_axis()
+        self._ranges[0].refit()
 
     def _forecast_arrived(self) -> None:
         self._draw_forecast()
         self._fit_time_axis()
         self._rebuild_legends()
+        self._ranges[0].refit()
 
     def _equity_refilled(self, key: Key, created: bool) -> None:
         self._trace(key).set(self.state.curves[key])
         if created:
             self._style_traces()
             self._rebuild_legends()
+        for fitted in self._ranges[1:]:
+            fitted.refit()
+
+    def _refit(self) -> None:
+        for fitted in self._ranges:
+            fitted.refit()
 
     def _trace(self, key: Key) -> EquityTrace:
         trace = self._traces.get(key)
