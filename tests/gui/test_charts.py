@@ -151,3 +151,33 @@ def test_an_empty_date_axis_draws_no_tick_labels(qtbot):
     assert _axis_image(widget, axis) == blank
     curve.setData(x, np.arange(len(x), dtype=float))  # a rerun of the same dates
     assert _axis_image(widget, axis) == labelled
+
+
+def test_a_sticky_range_fits_the_data_in_view_and_moves_only_when_it_must(qtbot):
+    import pyqtgraph as pg
+
+    from gui.charts import StickyRange
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    fitted, curve = StickyRange(plot), pg.PlotDataItem()
+    plot.addItem(curve)
+    plot.setXRange(0, 100, padding=0)
+
+    def show(y) -> tuple[float, float]:
+        curve.setData(np.arange(len(y), dtype=float), np.asarray(y, dtype=float))
+        fitted.refit()
+        return tuple(plot.viewRange()[1])
+
+    low, high = show([100.0, 110.0])
+    assert low < 100 < 110 < high and high - 110 == pytest.approx(StickyRange.HEADROOM * 10, rel=0.1)
+    assert show([100.0, 108.0, 109.0]) == (low, high)  # the data still fills the range: it stays
+    grown = show([100.0, 108.0, 130.0])
+    assert grown[0] < 100 and 130 < grown[1]  # the data left it: refitted with headroom
+    shrunk = show([120.0, 121.0])
+    assert 119 < shrunk[0] < 120 and 121 < shrunk[1] < 122  # the data filled less than half: refitted
+    assert show([120.0, 121.0, 200.0])[1] > 200
+    plot.setXRange(-0.2, 1.2, padding=0)  # a zoom in time refits to the data in view by itself
+    low, high = plot.viewRange()[1]
+    assert 119 < low < 120 and 121 < high < 122

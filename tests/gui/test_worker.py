@@ -93,3 +93,15 @@ def test_run_queue_shutdown_drops_the_queue_and_waits(qtbot):
     assert queue.shutdown(10_000)
     assert queue.waiting == 0
     qtbot.waitUntil(lambda: not queue.running)
+
+
+def test_a_runs_thread_starts_once_the_window_has_had_a_turn_to_draw_its_start(qtbot):
+    from gui.run_queue import START_AFTER_MS
+
+    queue, started, first_event = RunQueue(make_task=_blocking_task), [], []
+    queue.sigStarted.connect(lambda number, config: started.append(time.perf_counter()))
+    queue.sigEvent.connect(lambda number, event: first_event.append(time.perf_counter()))
+    queue.submit("quick")
+    assert queue.running and started  # the window hears of the run at once
+    qtbot.waitUntil(lambda: bool(first_event) and not queue.running)
+    assert first_event[0] - started[0] >= 0.9 * START_AFTER_MS / 1000
