@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPicture
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 _CHUNK = 512  # candles per cached picture: painting touches only the chunks in view
 _MIN_CANDLE_PX = 3.0  # merge neighbouring bars until a drawn candle is at least this wide
@@ -38,6 +38,24 @@ def time_plot(layout: pg.GraphicsLayout, row: int, label: str) -> pg.PlotItem:
     plot.setAutoVisible(y=True)
     plot.hideButtons()
     return plot
+
+
+class PaintThrottle(QObject):
+    """One repaint of a chart for a burst of changes: hold() stops its painting for a moment, then it paints what
+    all of them changed at once, in a turn of its own rather than after each event that changed it."""
+
+    def __init__(self, widget: QWidget, ms: int = 60):
+        super().__init__(widget)
+        self._widget = widget
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(ms)
+        self._timer.timeout.connect(lambda: self._widget.setUpdatesEnabled(True))
+
+    def hold(self) -> None:
+        if not self._timer.isActive():
+            self._widget.setUpdatesEnabled(False)
+            self._timer.start()
 
 
 class StickyRange:

@@ -30,7 +30,7 @@ def _run_task(request, pool: WarmPool | None = None) -> Task:
 
 START_AFTER_MS = 30  # a run's thread starts this long after sigStarted, once the window has drawn the start
 WALK_NICE = 10  # the backtests' worker processes run this far below the window's CPU priority, so it stays fluid
-DELIVERY_BUDGET_S = 0.015  # the most time one turn of the event loop spends passing on a run's events
+DELIVERY_BUDGET_S = 0.008  # the most time one turn of the event loop spends passing on a run's events
 
 
 class RunQueue(QObject):
