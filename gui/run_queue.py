@@ -125,7 +125,7 @@ class RunQueue(QObject):
         job.sigFinished.connect(self._on_finished)
         self._job = job
         self.sigStarted.emit(number, config)
-        QTimer.singleShot(START_AFTER_MS, partial(self._launch, job))
+        QTimer.singleShot(START_AFTER_MS, self, partial(self._launch, job))  # never once the queue is gone
 
     def _launch(self, job: Job) -> None:
         """Start the run's thread, once the window has drawn what sigStarted changed (unless it is closing): a
