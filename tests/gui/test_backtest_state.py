@@ -183,3 +183,21 @@ def test_deferred_listeners_run_through_schedule_and_draw_what_the_state_holds_t
     state.stop("third error")
     later.pop(0)()
     assert seen[-1] == ("deferred", "third error")
+
+
+def test_a_deferred_listener_whose_owner_is_gone_by_its_turn_is_skipped():
+    state, later, drawn = BacktestState(), [], []
+
+    class Panel:
+        def redraw(self) -> None:
+            drawn.append("drawn")
+
+    panel = Panel()
+    state.connect("status", panel.redraw, deferred=True)
+    state.schedule = later.append
+    state.start(_config())
+    state.stop("an error")
+    del panel  # held weakly: the state kept it from nothing
+    for step in later:
+        step()
+    assert drawn == []
