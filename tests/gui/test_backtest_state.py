@@ -197,6 +197,7 @@ def test_a_deferred_listener_whose_owner_is_gone_by_its_turn_is_skipped():
     state.schedule = later.append
     state.start(_config())
     state.stop("an error")
+    assert later  # its redraw waits for its turn
     del panel  # held weakly: the state kept it from nothing
     for step in later:
         step()
