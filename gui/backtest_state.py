@@ -59,10 +59,8 @@ class Curve:
 
     def same_as(self, other: Curve | None) -> bool:
         """Whether other holds the very same values (NaN equal to NaN)."""
-        return other is not None and all(
-            np.array_equal(mine, theirs, equal_nan=True) for mine, theirs in
-            ((self.x, other.x), (self.equity, other.equity), (self.benchmark, other.benchmark),
-             (self.drawdown, other.drawdown)))
+        return other is not None and _same_arrays((self.x, self.equity, self.benchmark, self.drawdown),
+                                                  (other.x, other.equity, other.benchmark, other.drawdown))
 
     def at(self, x: float) -> tuple[float, float, float] | None:
         """(equity, benchmark, drawdown) at the sample nearest x; None a day or more off the curve."""
@@ -212,7 +210,7 @@ class BacktestState:
         streamed, self.predicted = self.predicted, {}
         self._add_predictions(result.predictions)
         for key, (x, y) in self.predicted.items():
-            if key in streamed and all(np.array_equal(a, b, equal_nan=True) for a, b in zip((x, y), streamed[key])):
+            if key in streamed and _same_arrays((x, y), streamed[key]):
                 self.predicted[key] = streamed[key]  # as streamed: the charts keep what they drew
         if first_model and self.models:
             self.selection = (self.selection[0], self.models[0], self.selection[2])
@@ -386,6 +384,11 @@ class BacktestState:
             fold = self._last_fold.fold
             return f"Walk-forward: {fold.model} on {fold.ticker}, fold {fold.index + 1} of {self._last_fold.folds}"
         return "Walk-forward starting…" if self.started else "No backtest yet"
+
+
+def _same_arrays(mine, theirs) -> bool:
+    """Whether two sequences of arrays hold the very same values, pair by pair (NaN equal to NaN)."""
+    return all(np.array_equal(a, b, equal_nan=True) for a, b in zip(mine, theirs, strict=True))
 
 
 def _call_alive(reference: Callable, args: tuple) -> None:

@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, QTimer
+from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPicture
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem
 
 _CHUNK = 512  # candles per cached picture: painting touches only the chunks in view
 _MIN_CANDLE_PX = 3.0  # merge neighbouring bars until a drawn candle is at least this wide
@@ -40,24 +40,6 @@ def time_plot(layout: pg.GraphicsLayout, row: int, label: str) -> pg.PlotItem:
     return plot
 
 
-class PaintThrottle(QObject):
-    """One repaint of a chart for a burst of changes: hold() stops its painting for a moment, then it paints what
-    all of them changed at once, in a turn of its own rather than after each event that changed it."""
-
-    def __init__(self, widget: QWidget, ms: int = 60):
-        super().__init__(widget)
-        self._widget = widget
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(ms)
-        self._timer.timeout.connect(lambda: self._widget.setUpdatesEnabled(True))
-
-    def hold(self) -> None:
-        if not self._timer.isActive():
-            self._widget.setUpdatesEnabled(False)
-            self._timer.start()
-
-
 class StickyRange:
     """A plot's y-range fitted to the data in view, as pyqtgraph's auto-range does, but moved only once that data
     leaves it or fills less than half of it, with some headroom: as a backtest's curves grow fold by fold the axes
@@ -75,6 +57,8 @@ class StickyRange:
         self.view.sigXRangeChanged.connect(self.refit)
 
     def refit(self, *args) -> None:
+        if self.view.scene() is None:
+            return  # not (or no longer) on a chart: a view being torn down still says its range changed
         (x0, x1), (y0, y1) = self.view.viewRange()
         bounds = self.view.childrenBounds(orthoRange=(None, (x0, x1)))[1]
         if bounds is None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.baseline import BUY_AND_HOLD
 from gui.backtest_state import BacktestState, Curve, Key
-from gui.charts import DateAxis, PaintThrottle, StickyRange, fast_plot
+from gui.charts import DateAxis, StickyRange, fast_plot
 from gui.format import SHORT_NAMES
 from gui.theme import buy_and_hold_pen, DARK, style_plot, Theme
 from gui.timestamps import nearest, seconds
@@ -70,7 +70,6 @@ class BacktestCharts(QWidget):
         self._ranges: list[StickyRange] = []  # each plot's values fitted to what is in view
 
         self.chart = pg.GraphicsLayoutWidget()
-        self._throttle = PaintThrottle(self.chart)  # a walk's folds and equity, painted a few times a second
         self.chart.ci.setSpacing(0)
         self.price_legend, self.price_plot = self._add_plot(0, "Price")
         self.equity_legend, self.equity_plot = self._add_plot(2, "Equity [$]")
@@ -195,7 +194,6 @@ class BacktestCharts(QWidget):
 
     def _fold_added(self, fold) -> None:
         """Only what a fold of the shown model adds: a redraw of everything per fold stalls the window."""
-        self._throttle.hold()
         self._draw_predictions()
         self._fit_time_axis()
         self._ranges[0].refit()
@@ -207,7 +205,6 @@ class BacktestCharts(QWidget):
         self._ranges[0].refit()
 
     def _equity_refilled(self, key: Key, created: bool) -> None:
-        self._throttle.hold()
         self._trace(key).set(self.state.curves[key])
         if created:
             self._style_traces()

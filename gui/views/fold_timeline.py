@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.charts import DateAxis, PaintThrottle, cached_axes
+from gui.charts import DateAxis, cached_axes
 from gui.theme import DARK, Theme, style_plot
 from gui.timestamps import seconds
 
@@ -57,7 +57,6 @@ class FoldTimeline(QWidget):
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": DateAxis()})
         self.plot_widget.setMinimumHeight(90)
         self.plot = cached_axes(self.plot_widget.getPlotItem())
-        self._throttle = PaintThrottle(self.plot_widget)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=True, y=False)
@@ -93,7 +92,6 @@ class FoldTimeline(QWidget):
         self._redraw()
 
     def add_fold(self, fold: Fold) -> None:
-        self._throttle.hold()  # a walk's folds painted a few times a second
         self._folds[fold.index] = fold
         self._redraw()
 

@@ -182,18 +182,3 @@ def test_a_sticky_range_fits_the_data_in_view_and_moves_only_when_it_must(qtbot)
     low, high = plot.viewRange()[1]
     assert 119 < low < 120 and 121 < high < 122
 
-
-def test_a_paint_throttle_paints_a_burst_of_changes_once_after_its_pause(qtbot):
-    from PySide6.QtWidgets import QWidget
-
-    from gui.charts import PaintThrottle
-
-    widget = QWidget()
-    qtbot.addWidget(widget)
-    throttle = PaintThrottle(widget, ms=40)
-    throttle.hold()
-    throttle.hold()  # joins the first: one pause, not two
-    assert not widget.updatesEnabled()
-    qtbot.waitUntil(widget.updatesEnabled, timeout=1000)
-    throttle.hold()
-    assert not widget.updatesEnabled()  # the next burst waits again
