@@ -104,7 +104,10 @@ class DateAxis(pg.DateAxisItem):
 
     def tickValues(self, minVal, maxVal, size):
         self._drawn_with_data = self.has_data()
-        return super().tickValues(minVal, maxVal, size) if self._drawn_with_data else []
+        if not self._drawn_with_data:
+            return []
+        self.setZoomLevelForDensity((maxVal - minVal) / size)
+        return utc_ticks(self.zoomLevel, minVal, maxVal, self.minSpacing)
 
     def itemChange(self, change, value):
         # Data can come and go without a range change (a rerun of the same dates): look before each paint.
@@ -119,6 +122,25 @@ class DateAxis(pg.DateAxisItem):
         if self.has_data() != self._drawn_with_data:
             self.picture = None  # AxisItem's cached drawing
             self.update()
+
+
+def utc_ticks(level, low: float, high: float, min_spacing: float) -> list[tuple[float, list[float]]]:
+    """pyqtgraph's ZoomLevel.tickValues at a UTC offset of 0, as (spacing, tick positions) per level of ticks.
+
+    pyqtgraph moves each tick to local time and back only to add the fixed offset: some 90 µs a tick, several
+    milliseconds an axis on each change of range.
+    """
+    seen, levels = np.empty(0), []
+    for spec in level.tickSpecs:
+        ticks, skip = spec.makeTicks(low, high, min_spacing)
+        ticks = np.asarray(ticks, dtype=np.float64)
+        # A tick of a coarser level already drawn is not drawn again (pyqtgraph's test of "the same tick").
+        ticks = ticks[~np.any(np.isclose(seen, ticks[:, np.newaxis], rtol=0, atol=min_spacing * 0.01), axis=-1)]
+        seen = np.concatenate([seen, ticks])
+        levels.append((spec.spacing, ticks.tolist()))
+        if skip > 1:
+            break  # the coarser level skips ticks: finer ones would crowd it
+    return levels
 
 
 def _spans(view: pg.ViewBox, axis: int) -> bool:

@@ -115,9 +115,10 @@ class RunController(QObject):
         self.backtest_view.start_run(config)
         self._backtest_run, self.backtest_shown, self._progress = number, None, None
         self.log(log_lines.run_started(number, submitted, backtest_labels(trained)))
-        self.tabs.setCurrentWidget(self.backtest_view)
-        # The Training tab behind it a turn later (the run's thread starts after both): at once they froze the window.
-        self._turns.add(lambda: self.training_view.start_run(number, config, trained), later=True)
+        # The tab, cleared, a turn later, and the Training tab behind it a turn after that (the run's thread starts
+        # once they are drawn): in one go they froze the window.
+        self._turns.add(lambda: self.tabs.setCurrentWidget(self.backtest_view),
+                        lambda: self.training_view.start_run(number, config, trained), later=True)
 
     # --- its events ----------------------------------------------------------------------------------
     @Slot(int, object)

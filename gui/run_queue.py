@@ -28,7 +28,7 @@ def _run_task(request, pool: WarmPool | None = None) -> Task:
     return partial(train_run, request)
 
 
-START_AFTER_MS = 30  # a run's thread starts this long after sigStarted, once the window has drawn the start
+START_AFTER_MS = 50  # a run's thread starts this long after sigStarted, once the window has drawn the start
 WALK_NICE = 10  # the backtests' worker processes run this far below the window's CPU priority, so it stays fluid
 DELIVERY_BUDGET_S = 0.008  # the most time one turn of the event loop spends passing on a run's events
 

@@ -11,7 +11,7 @@ import html
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -24,6 +24,7 @@ from gui.timestamps import nearest, seconds
 from gui.views.forecast_fan import ForecastFan
 
 AXIS_WIDTH = 64
+STREAM_MS = 100  # a walk's folds and equity are drawn at most this often: a burst of them is drawn once
 _EMPTY = (np.empty(0), np.empty(0))
 
 
@@ -111,8 +112,13 @@ class BacktestCharts(QWidget):
 
         for event in ("reset", "lists", "selection", "result"):
             state.connect(event, self.redraw)
-        state.connect("fold", self._fold_added)
-        state.connect("equity", self._equity_refilled)
+        self._stream = QTimer(self)  # runs while a streamed draw is too recent for the next
+        self._stream.setSingleShot(True)
+        self._stream.setInterval(STREAM_MS)
+        self._stream.timeout.connect(self._stream_due)
+        self._stream_waiting = False
+        state.connect("fold", self._streamed)
+        state.connect("equity", self._streamed)
         state.connect("forecast", self._forecast_arrived)
         self.apply_theme(self._theme)
 
@@ -137,6 +143,11 @@ class BacktestCharts(QWidget):
     @property
     def plots(self) -> tuple[pg.PlotItem, pg.PlotItem, pg.PlotItem]:
         return self.price_plot, self.equity_plot, self.drawdown_plot
+
+    @property
+    def drawing_pending(self) -> bool:
+        """Whether streamed folds or equity wait for their draw (due at most STREAM_MS after the last)."""
+        return self._stream_waiting
 
     def equity_trace(self, key: Key) -> EquityTrace | None:
         return self._traces.get(key)
@@ -175,6 +186,7 @@ class BacktestCharts(QWidget):
     def redraw(self) -> None:
         """Everything, for the state's selection."""
         state = self.state
+        self._stream_waiting = False
         for key in [k for k in self._traces if k not in state.curves]:
             self._traces.pop(key).remove()
         for key, curve in state.curves.items():
@@ -192,25 +204,39 @@ class BacktestCharts(QWidget):
         self._set_readout_hint()
         self._refit()
 
-    def _fold_added(self, fold) -> None:
-        """Only what a fold of the shown model adds: a redraw of everything per fold stalls the window."""
+    def _streamed(self, *args) -> None:
+        """A fold of the shown model or an equity update: drawn now, or with whatever else comes in the STREAM_MS
+        after the last such draw. One draw per fold and per equity update stalled the window (two in a row)."""
+        if self._stream.isActive():
+            self._stream_waiting = True
+        else:
+            self._draw_streamed()
+
+    @Slot()
+    def _stream_due(self) -> None:
+        if self._stream_waiting:
+            self._draw_streamed()
+
+    def _draw_streamed(self) -> None:
+        """Only what the walk added: the shown model's predictions and the curves that changed."""
+        self._stream_waiting = False
+        self._stream.start()
+        created = False
+        for key, curve in self.state.curves.items():
+            created |= key not in self._traces
+            self._trace(key).set(curve)  # a curve drawn already is left alone
+        if created:
+            self._style_traces()
         self._draw_predictions()
+        self._rebuild_legends()
         self._fit_time_axis()
-        self._ranges[0].refit()
+        self._refit()
 
     def _forecast_arrived(self) -> None:
         self._draw_forecast()
         self._fit_time_axis()
         self._rebuild_legends()
         self._ranges[0].refit()
-
-    def _equity_refilled(self, key: Key, created: bool) -> None:
-        self._trace(key).set(self.state.curves[key])
-        if created:
-            self._style_traces()
-            self._rebuild_legends()
-        for fitted in self._ranges[1:]:
-            fitted.refit()
 
     def _refit(self) -> None:
         for fitted in self._ranges:
@@ -285,7 +311,10 @@ class BacktestCharts(QWidget):
                 curve = self.prediction_curves[horizon] = pg.PlotDataItem(connect="finite")
                 curve.setZValue(5)
                 self.price_plot.addItem(curve)
-            curve.setPen(pg.mkPen(_alpha(self._horizon_colour(horizon), 0.9), width=1.1))
+            colour = _alpha(self._horizon_colour(horizon), 0.9)
+            if getattr(curve, "colour", None) != colour:  # a new pen redoes the curve's drawing
+                curve.colour = colour
+                curve.setPen(pg.mkPen(colour, width=1.1))
             data = self.state.predicted.get((ticker, model, horizon))
             if data is None or curve.xData is not data[0]:  # a redraw of what it holds would redo its path
                 curve.setData(*(data if data is not None else _EMPTY))

@@ -32,7 +32,7 @@ from gui.views.backtest_charts import AXIS_WIDTH, BacktestCharts, EquityTrace
 from gui.views.fold_timeline import FoldTimeline
 from gui.views.forecast_panel import ForecastPanel
 from gui.views.metrics_table import MetricsPanel
-from gui.views.warning_banner import VerdictLine, WarningBanner
+from gui.views.warning_banner import BacktestNotes
 
 if TYPE_CHECKING:
     from engine.backtest import FoldDone
@@ -78,8 +78,8 @@ class BacktestView(QWidget):
         top.addWidget(self.status, 1)
 
         # --- the engine's words, the charts and the folds, the metrics ---------------------------------
-        self.warning_banner = WarningBanner(self.state)
-        self.verdict = VerdictLine(self.state)
+        self.notes = BacktestNotes(self.state)
+        self.warning_banner, self.verdict = self.notes.banner, self.notes.verdict
         self.charts = BacktestCharts(self.state)
         self.trades_box.toggled.connect(self.charts.set_trades_shown)
         self.timeline = FoldTimeline()
@@ -114,8 +114,7 @@ class BacktestView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
-        layout.addWidget(self.warning_banner)
-        layout.addWidget(self.verdict)
+        layout.addWidget(self.notes)
         layout.addWidget(self.splitter, 1)
 
         for event in ("reset", "lists", "selection", "result"):
@@ -198,7 +197,7 @@ class BacktestView(QWidget):
         return self.chart_splitter
 
     def apply_theme(self, theme: Theme) -> None:
-        for widget in (self.charts, self.timeline, self.warning_banner, self.verdict, self.metrics, self.forecast):
+        for widget in (self.charts, self.timeline, self.notes, self.metrics, self.forecast):
             widget.apply_theme(theme)
 
     # --- wiring ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class LossTrace:
         self.fold: tuple[str, int] | None = None  # (ticker, fold index) whose training this trace draws
         self.name = label  # in the legend
         self.faded = False
-        self.train = pg.PlotDataItem(name=label, connect="finite")
+        self.train = pg.PlotDataItem(connect="finite")  # unnamed: the plot would list it in its legend by itself
         self.val = pg.PlotDataItem(connect="finite")
         self.lr_cuts = pg.PlotDataItem(pen=None, symbol="t", symbolSize=11)
         self.best = pg.PlotDataItem(pen=None, symbol="star", symbolSize=17)

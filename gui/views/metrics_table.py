@@ -85,8 +85,9 @@ class MetricsPanel(QWidget):
         self._set_conventions(result.conventions if result is not None else "")
         ticker, model, horizon = self.state.selection
         metrics = result.metrics if result is not None else pd.DataFrame()
-        self.table.clear()
-        self.table.clearSpans()
+        if not self.table.isHidden() or self.table.rowCount():  # a walk's progress redraws it on every fold
+            self.table.clear()
+            self.table.clearSpans()
         if metrics.empty or not model:
             self.table.setRowCount(0)
             self.table.hide()

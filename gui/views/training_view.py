@@ -293,7 +293,7 @@ class TrainingView(QWidget):
 
     def _start_fold(self, label: str, fold: tuple[str, int], folds: int) -> None:
         colour = self._colour(list(self._rows).index(label))
-        trace = self._traces[label]
+        trace = named = self._traces[label]
         if trace.points:  # keep the fold that ended, faded, and draw the new one on a fresh trace above it
             trace.fade(colour, self._theme)
             earlier = self._earlier.setdefault(label, [])
@@ -306,7 +306,7 @@ class TrainingView(QWidget):
         where = f"{ticker} fold" if self._series > 1 else "fold"
         trace.fold, trace.name = fold, f"{label} · {where} {index + 1}/{folds}"
         trace.reset()
-        self._rebuild_legend(list(self._rows))
+        self._rename_in_legend(named, trace)
         row = self._rows[label]
         row.restart()
         row.bar.setValue(0)
@@ -437,6 +437,17 @@ class TrainingView(QWidget):
 
     def _colour(self, i: int) -> str:
         return self._theme.series[i % len(self._theme.series)]
+
+    def _rename_in_legend(self, named: LossTrace, trace: LossTrace) -> None:
+        """The legend entry of `named` now shows `trace` (its model's next fold) and its name: one label set anew
+        rather than the whole legend rebuilt, a few milliseconds on each fold of a walk."""
+        for sample, text in self.legend.items:
+            if sample.item is named.train:
+                sample.item = trace.train  # pyqtgraph's ItemSample draws the item it holds
+                text.setText(trace.name)
+                sample.update()
+                return
+        self._rebuild_legend([label for label in self._rows if label in self._traces])
 
     def _rebuild_legend(self, labels: list[str]) -> None:
         self.legend.clear()

@@ -1,11 +1,12 @@
 """What the engine says in words about the Backtest tab's selection: its warnings in a banner, and its verdict
-on the model's skill with the run's figures at that horizon under it."""
+on the model's skill with the run's figures at that horizon under it, both in an area that keeps its room while a
+walk runs."""
 from __future__ import annotations
 
 import html
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from engine.significance import SIGNIFICANCE_LEVEL
 from gui.backtest_state import BacktestState
@@ -105,6 +106,54 @@ class VerdictLine(QLabel):
         self.setStyleSheet(f"QLabel#backtestVerdict {{ color: {theme.text}; background: "
                            f"{mix(edge, theme.window, 0.10)}; border-left: 4px solid {edge}; "
                            f"border-radius: 4px; padding: 4px 10px; }}")
+
+
+class BacktestNotes(QWidget):
+    """The warning banner above the verdict line. A walk has neither until it ends, and the area keeps the room the
+    last ones took meanwhile, saying what will come there: the charts under it keep their size at the walk's start
+    and end (each resize repaints the whole tab, tens of milliseconds, and makes the charts jump)."""
+
+    def __init__(self, state: BacktestState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        state.connect("reset", self._keep_room)  # before the banner and the verdict hide on it
+        self.banner = WarningBanner(state)
+        self.verdict = VerdictLine(state)
+        self.waiting = QLabel("Walking forward: the verdict on skill or luck, and any warnings, come here when the "
+                              "walk ends.")
+        self.waiting.setObjectName("walkWaiting")
+        self.waiting.setWordWrap(True)
+        self.waiting.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.banner, self.verdict, self.waiting):
+            layout.addWidget(widget)
+        layout.addStretch(1)  # the words at the top of the room kept
+        state.connect("status", self._keep_room)  # a walk that stopped with an error frees it
+        state.connect("result", self._free_room, deferred=True)  # after the banner and the verdict have redrawn
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.banner.apply_theme(theme)
+        self.verdict.apply_theme(theme)
+        self.waiting.setStyleSheet(f"QLabel#walkWaiting {{ color: {theme.muted}; background: "
+                                   f"{mix(theme.border, theme.window, 0.10)}; border-left: 4px solid {theme.border}; "
+                                   f"border-radius: 4px; padding: 4px 10px; }}")
+
+    @property
+    def walking(self) -> bool:
+        return self.state.started and self.state.result is None and self.state.stopped is None
+
+    def _keep_room(self, *args) -> None:
+        if not self.walking:
+            self._free_room()
+        elif self.waiting.isHidden():  # the walk's start: the last words are still shown
+            laid_out = self.testAttribute(Qt.WidgetAttribute.WA_Resized)
+            self.setMinimumHeight(self.height() if laid_out else self.sizeHint().height())
+            self.waiting.show()
+
+    def _free_room(self) -> None:
+        self.waiting.hide()
+        self.setMinimumHeight(0)
 
 
 _VERDICT_HELP = (

@@ -28,15 +28,8 @@ def two_series(tmp_path_factory, tiny_config, walk):
 
 
 def _replay(view, bt, *, upto: int | None = None) -> None:
-    from engine.backtest import FoldDone
-    from engine.pipeline import EquityProgress
-
     view.start_run(bt.config, bt.bars)
-    for event in bt.events[:upto]:
-        if isinstance(event, FoldDone):
-            view.show_fold(event)
-        elif isinstance(event, EquityProgress):
-            view.show_progress(event)
+    _replay_from(view, bt, 0, upto)
 
 
 # --- the tab ---------------------------------------------------------------------------------------
@@ -114,6 +107,56 @@ def test_live_progress_grows_the_same_curve_objects(backtest_view, backtest):
     assert len(curve.xData) >= grown
 
 
+def test_a_burst_of_folds_is_drawn_once_and_whole(backtest_view, backtest, monkeypatch):
+    """Folds and equity arriving together are drawn in one go, and the draw holds all of them (live, before the
+    result: the streamed state is what is drawn)."""
+    from engine.backtest import FoldDone
+    from engine.pipeline import EquityProgress
+    from gui.views.backtest_charts import BacktestCharts
+
+    view = backtest_view
+    draws = []
+    real = BacktestCharts._draw_streamed
+    monkeypatch.setattr(BacktestCharts, "_draw_streamed", lambda self: draws.append(1) or real(self))
+    streamed = [e for e in backtest.events if isinstance(e, (FoldDone, EquityProgress))]
+    _replay(view, backtest)
+    assert len(streamed) >= 10 and len(draws) == 2  # the first at once, the rest together once it is due
+    for key, curve in view.state.curves.items():
+        trace = view.charts.equity_trace(key)
+        np.testing.assert_array_equal(trace.equity.yData, curve.equity)
+    ticker, model, _ = view.state.selection
+    for horizon, curve in view.charts.prediction_curves.items():
+        np.testing.assert_array_equal(curve.yData, view.state.predicted[(ticker, model, horizon)][1])
+
+
+def test_the_words_above_the_charts_keep_their_room_while_a_walk_runs(backtest_view, backtest, qtbot):
+    """The banner and the verdict have nothing to say until a walk ends: their room stays, with a line saying what
+    comes there, so the charts keep their size through the walk; it is freed when the walk stops."""
+    view, result = backtest_view, backtest.result
+
+    def settled():
+        qtbot.wait(30)  # the layout's turn
+        return view.notes.height(), view.charts.height()
+
+    _replay(view, backtest)
+    view.show_result(result)
+    notes, charts = settled()
+    assert view.warning_banner.isVisible() and view.verdict.isVisible() and not view.notes.waiting.isVisible()
+    view.start_run(backtest.config, backtest.bars)
+    assert settled() == (notes, charts)
+    assert view.notes.waiting.isVisible() and not view.warning_banner.isVisible() and not view.verdict.isVisible()
+    assert "come here when the walk ends" in view.notes.waiting.text()
+    _replay_from(view, backtest, 0, len(backtest.events) // 2)
+    assert settled() == (notes, charts)
+    view.show_result(result)
+    assert settled() == (notes, charts) and not view.notes.waiting.isVisible()
+    view.start_run(backtest.config, backtest.bars)
+    view.stop_run("The walk stopped: out of memory.")
+    assert not view.notes.waiting.isVisible() and view.notes.minimumHeight() == 0  # nothing more will come
+    view.clear()
+    assert settled()[0] < notes  # no run shown: the charts take the room
+
+
 def _replay_from(view, bt, start, stop):
     from engine.backtest import FoldDone
     from engine.pipeline import EquityProgress
@@ -123,6 +166,18 @@ def _replay_from(view, bt, start, stop):
             view.show_fold(event)
         elif isinstance(event, EquityProgress):
             view.show_progress(event)
+    _drawn(view)
+
+
+def _drawn(view) -> None:
+    """What the charts hold back while a walk streams in, drawn: it is due STREAM_MS after their last draw."""
+    from PySide6.QtTest import QTest
+
+    for _ in range(200):
+        if not view.charts.drawing_pending:
+            return
+        QTest.qWait(10)
+    raise AssertionError("the charts never drew the streamed folds")
 
 
 def test_fold_timeline_has_a_row_per_fold(backtest_view, backtest):

@@ -64,7 +64,7 @@ def test_new_user_trains_and_backtests_two_models_then_compares_and_exports(
     window.runs.sigEvent.connect(measure)
     with qtbot.waitSignal(window.runs.sigFinished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.backtest_button, Qt.MouseButton.LeftButton)
-        assert window.tabs.currentWidget() is view
+        qtbot.waitUntil(lambda: window.tabs.currentWidget() is view, timeout=1000)  # a turn after the click
     outcome = finished.args[1]
     qtbot.waitUntil(lambda: not window.runs.running)
     assert not outcome.cancelled and outcome.run_id == 1 and outcome.not_stored is None

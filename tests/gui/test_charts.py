@@ -153,6 +153,24 @@ def test_an_empty_date_axis_draws_no_tick_labels(qtbot):
     assert _axis_image(widget, axis) == labelled
 
 
+@pytest.mark.parametrize("days", [90, 400, 3 * 365, 12 * 365, 40 * 365])
+def test_a_date_axis_places_the_ticks_pyqtgraph_places_at_utc(qtbot, days):
+    import pyqtgraph as pg
+
+    from PySide6.QtGui import QFontMetrics
+
+    from gui.charts import DateAxis
+
+    ours, reference = DateAxis(), pg.DateAxisItem(utcOffset=0)
+    first = pd.Timestamp("1999-03-17", tz="UTC").timestamp()
+    for axis in (ours, reference):
+        axis.has_data = lambda: True  # ticks as on a plot with data
+        axis.fontMetrics = QFontMetrics(axis.font())  # what a paint would set: the zoom level depends on it
+    expected = reference.tickValues(first, first + days * 86400, 600)
+    assert ours.tickValues(first, first + days * 86400, 600) == expected
+    assert sum(len(ticks) for _, ticks in expected) >= 3
+
+
 def test_a_sticky_range_fits_the_data_in_view_and_moves_only_when_it_must(qtbot):
     import pyqtgraph as pg
 
