@@ -43,6 +43,24 @@ def test_leaderboard_has_a_row_per_run_ticker_model_horizon(compare_view, backte
     assert view.model.index(row, MODEL).data(Qt.ItemDataRole.FontRole).italic()
 
 
+def test_a_sort_keeps_the_selected_rows_and_the_best_marks_on_their_rows(compare_view, backtest):
+    view = compare_view
+    view.add_run("run 1", backtest.config, backtest.result)
+    frame = view.model.frame
+    picked = [int(frame.index[frame["Model"] == model][0]) for model in ("gru", "Buy & Hold")]
+    view.select_rows([view.proxy.mapFromSource(view.model.index(row, 0)).row() for row in picked])
+    chosen = {(view.model.row_cells(row)["Model"], view.model.row_cells(row)["Horizon"]) for row in picked}
+    for name, order in (("# Trades", Qt.SortOrder.AscendingOrder), ("Model", Qt.SortOrder.DescendingOrder)):
+        view.table.sortByColumn(COLUMNS.index(name), order)
+        selected = {(view.model.row_cells(row)["Model"], view.model.row_cells(row)["Horizon"])
+                    for row in {view.proxy.mapToSource(i).row() for i in view.table.selectionModel().selectedRows()}}
+        assert selected == chosen
+        best = view.model.frame["Sharpe Ratio"].astype(float).idxmax()
+        assert view.model.is_best(int(best), "Sharpe Ratio")
+    models = [view.proxy.index(r, MODEL).data() for r in range(view.proxy.rowCount())]
+    assert models == sorted(models, key=str.lower, reverse=True)
+
+
 def test_leaderboard_sorts_numerically_and_highlights_the_best(compare_view, backtest, qtbot):
     view = compare_view
     view.add_run("run 1", backtest.config, backtest.result)
