@@ -68,6 +68,15 @@ class StickyRange:
             return
         pad = self.HEADROOM * ((high - low) or abs(high) or 1.0)
         self.view.setYRange(low - pad, high + pad, padding=0)
+        settle(self.view)
+
+
+def settle(view: pg.ViewBox) -> None:
+    """Apply a view's new range now. pyqtgraph defers it to the next paint, and the items it moves there make Qt
+    paint the whole chart a second time right after (a second full paint for one change of range). A view not yet
+    laid out is left to its first paint."""
+    if not view.rect().isEmpty():
+        view.updateMatrix()
 
 
 class CompactAxis(pg.AxisItem):

@@ -1,5 +1,6 @@
 """The sample series bundled in resources/data (see resources/data/SOURCES.md)."""
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,4 +18,12 @@ def load_sample(name: str, *, adjusted: bool = True) -> tuple[pd.DataFrame, Qual
     ticker = name.strip().upper()
     if ticker not in SAMPLE_TICKERS:
         raise WorkbenchError(f"There is no sample called {name!r}: the samples are {', '.join(SAMPLE_TICKERS)}.")
+    frame, report = _read_sample(ticker, adjusted)
+    return frame.copy(), report  # the caller's own: what it changes is not in the next one
+
+
+@cache
+def _read_sample(ticker: str, adjusted: bool) -> tuple[pd.DataFrame, QualityReport]:
+    """Parsed and validated once per process: each run and preview read it again (some 40 ms, and in the
+    window's process a run's thread then held the GIL the window needed to paint)."""
     return read_ohlcv_csv(SAMPLE_DIR / f"{ticker}.csv", adjusted=adjusted)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.baseline import BUY_AND_HOLD
 from gui.backtest_state import BacktestState, Curve, Key
-from gui.charts import DateAxis, StickyRange, fast_plot
+from gui.charts import DateAxis, StickyRange, fast_plot, settle
 from gui.format import SHORT_NAMES
 from gui.theme import buy_and_hold_pen, DARK, style_plot, Theme
 from gui.timestamps import nearest, seconds
@@ -260,6 +260,8 @@ class BacktestCharts(QWidget):
         first, last = span
         pad = 0.02 * (last - first)
         self.price_plot.setXRange(first - pad, last + pad, padding=0)
+        for plot in self.plots:
+            settle(plot.getViewBox())
         self._fitted = (ticker, first, last)
 
     def _style_traces(self) -> None:

@@ -32,3 +32,11 @@ def test_sample_matches_the_shared_file(real_csv):
 def test_unknown_sample():
     with pytest.raises(WorkbenchError, match="There is no sample called 'GOOG': the samples are SP500."):
         load_sample("GOOG")
+
+
+def test_a_sample_is_read_once_and_each_caller_gets_its_own_frame():
+    first, report = load_sample("SP500")
+    first.iloc[0, 0] = -1.0  # a caller that changes its bars
+    again, same_report = load_sample("SP500")
+    assert again.iloc[0, 0] != -1.0 and same_report is report
+    pd.testing.assert_frame_equal(again, read_ohlcv_csv(SAMPLE_DIR / "SP500.csv")[0])

@@ -171,6 +171,40 @@ def test_a_date_axis_places_the_ticks_pyqtgraph_places_at_utc(qtbot, days):
     assert sum(len(ticks) for _, ticks in expected) >= 3
 
 
+def test_a_refit_that_moves_the_range_is_painted_once(qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtCore import QEvent, QObject
+
+    from gui.charts import StickyRange
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):
+            self.count += event.type() == QEvent.Type.Paint
+            return False
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(500, 300)
+    widget.show()
+    plot = widget.getPlotItem()
+    fitted, curve = StickyRange(plot), pg.PlotDataItem(np.arange(50.0), np.linspace(100, 110, 50))
+    plot.addItem(curve)
+    plot.setXRange(0, 50, padding=0)
+    fitted.refit()
+    qtbot.wait(100)
+    paints = Paints()
+    widget.viewport().installEventFilter(paints)
+    for top in (150.0, 300.0, 900.0):  # each leaves the range: a new one each time
+        before = tuple(plot.viewRange()[1])
+        curve.setData(np.arange(50.0), np.linspace(100, top, 50))
+        fitted.refit()
+        qtbot.wait(100)
+        assert tuple(plot.viewRange()[1]) != before
+    assert paints.count == 3  # pyqtgraph moves the items only at the next paint, which painted it all again
+
+
 def test_a_sticky_range_fits_the_data_in_view_and_moves_only_when_it_must(qtbot):
     import pyqtgraph as pg
 
