@@ -102,17 +102,15 @@ class LeaderboardModel(QAbstractTableModel):
         return 0 if parent is not None and parent.isValid() else len(COLUMNS)
 
     def sort_key(self, column: int, descending: bool) -> list:
-        """Each row's key in a sort by `column`: lower-case text, or the number with undefined values last in
-        either order (the largest ascending, the smallest descending). Kept until the frame changes: a sort
-        compares rows a few thousand times."""
+        """Each row's key in a sort by `column`: lower-case text, or (undefined, number) with undefined values last
+        in either order, after any infinity. Kept until the frame changes."""
         key = self._sort_keys.get((column, descending))
         if key is None:
             values = [self.raw(row, column) for row in range(len(self._cells))]
             if COLUMNS[column] in TEXT_COLUMNS:
                 key = [value.lower() for value in values]
-            else:
-                last = -math.inf if descending else math.inf
-                key = [last if math.isnan(value) else value for value in values]
+            else:  # a descending sort reverses the order: there, undefined must come first to end up last
+                key = [(math.isnan(value) != descending, 0.0 if math.isnan(value) else value) for value in values]
             self._sort_keys[(column, descending)] = key
         return key
 

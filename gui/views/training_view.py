@@ -446,6 +446,7 @@ class TrainingView(QWidget):
                 sample.item = trace.train  # pyqtgraph's ItemSample draws the item it holds
                 text.setText(trace.name)
                 sample.update()
+                self.legend.updateSize()  # a shorter name: the frame shrinks to it
                 return
         self._rebuild_legend([label for label in self._rows if label in self._traces])
 

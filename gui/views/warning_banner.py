@@ -130,6 +130,7 @@ class BacktestNotes(QWidget):
             layout.addWidget(widget)
         layout.addStretch(1)  # the words at the top of the room kept
         state.connect("status", self._keep_room)  # a walk that stopped with an error frees it
+        state.connect("result", self._result_arrived)  # at once: a stored run opened shows no walk's line
         state.connect("result", self._free_room, deferred=True)  # after the banner and the verdict have redrawn
 
     def apply_theme(self, theme: Theme) -> None:
@@ -150,6 +151,9 @@ class BacktestNotes(QWidget):
             laid_out = self.testAttribute(Qt.WidgetAttribute.WA_Resized)
             self.setMinimumHeight(self.height() if laid_out else self.sizeHint().height())
             self.waiting.show()
+
+    def _result_arrived(self) -> None:
+        self.waiting.hide()  # the room stays until the banner and the verdict have filled it
 
     def _free_room(self) -> None:
         self.waiting.hide()

@@ -155,6 +155,13 @@ def test_the_words_above_the_charts_keep_their_room_while_a_walk_runs(backtest_v
     assert not view.notes.waiting.isVisible() and view.notes.minimumHeight() == 0  # nothing more will come
     view.clear()
     assert settled()[0] < notes  # no run shown: the charts take the room
+    waiting = []
+    view.state.schedule = waiting.append  # the window's turns, held: the banner and the verdict wait
+    view.show_run(backtest.config, result, backtest.bars)  # a stored run opened: never a walk
+    assert not view.notes.waiting.isVisible() and waiting
+    for step in waiting:
+        step()
+    assert view.notes.minimumHeight() == 0 and view.verdict.isVisible()
 
 
 def _replay_from(view, bt, start, stop):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
@@ -384,3 +385,22 @@ def test_a_run_stored_before_buy_and_hold_had_its_own_rows_draws_the_benchmark_c
     gru = old.equity[(old.equity["model"] == "gru") & (old.equity["horizon"] == horizon)]
     np.testing.assert_allclose(curve.yData, gru["benchmark_equity"].to_numpy())
     assert not any(item.isVisible() for item in view.overlay.drawdown_plot.listDataItems())  # none stored
+
+
+def test_undefined_values_sort_last_in_either_order_even_after_infinities(qtbot):
+    from engine.leaderboard import FRAME_COLUMNS
+    from gui.views.leaderboard_model import LeaderboardModel
+
+    model = LeaderboardModel()
+    values = [1.0, np.nan, np.inf, -np.inf, 0.5]  # undefined first: ties would keep it before the infinities
+    model.set_frame(pd.DataFrame({name: values if name == "Sharpe Ratio" else ["x"] * len(values)
+                                  for name in FRAME_COLUMNS}))
+    column = COLUMNS.index("Sharpe Ratio")
+
+    def shown() -> list[float]:
+        return [model.raw(row, column) for row in range(model.rowCount())]
+
+    model.sort(column, Qt.SortOrder.AscendingOrder)
+    assert shown()[:4] == [-np.inf, 0.5, 1.0, np.inf] and np.isnan(shown()[4])
+    model.sort(column, Qt.SortOrder.DescendingOrder)
+    assert shown()[:4] == [np.inf, 1.0, 0.5, -np.inf] and np.isnan(shown()[4])
