@@ -314,8 +314,7 @@ class BacktestCharts(QWidget):
                 curve.setZValue(5)
                 self.price_plot.addItem(curve)
             colour = _alpha(self._horizon_colour(horizon), 0.9)
-            if getattr(curve, "colour", None) != colour:  # a new pen redoes the curve's drawing
-                curve.colour = colour
+            if pg.mkPen(curve.opts["pen"]).color() != colour:  # a new pen redoes the curve's drawing
                 curve.setPen(pg.mkPen(colour, width=1.1))
             data = self.state.predicted.get((ticker, model, horizon))
             if data is None or curve.xData is not data[0]:  # a redraw of what it holds would redo its path
